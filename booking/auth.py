@@ -1,0 +1,109 @@
+"""Logging in and out, the language switch, and the start page for each role."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from .extensions import db
+from .forms import EmptyForm
+from .models import Role, User
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")])
+    next = HiddenField()
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only a path on this site: no scheme, no host, no backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    if user.role == Role.PARTNER:
+        return url_for("requests.mine")
+    if user.role == Role.DESK:
+        return url_for("board.day")
+    return url_for("manage.queue")
+
+
+@bp.get("/")
+def index():
+    """Send each visitor to where their work starts."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(home_for(current_user))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail and password; then back to the page asked for, if it is on this site."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(form.next.data) or home_for(current_user))
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        if user is not None and user.active and user.check_password(form.password.data):
+            session.clear()  # a new session on login: nothing carried over from before
+            login_user(user)
+            return redirect(safe_next(form.next.data) or home_for(user))
+        form.password.errors.append(_("E-mail or password is not correct."))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and forget the session."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language():
+    """Switch the language; remembered in the account when logged in."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["language"] = form.language.data
+        if current_user.is_authenticated:
+            current_user.language = form.language.data
+            db.session.commit()
+    return redirect(safe_next(form.next.data) or url_for("auth.index"))
+
+
+@bp.app_context_processor
+def forms_for_layout():
+    """The header's forms (language, log out), on every page."""
+    languages = current_app.config["LANGUAGES"]
+    return {
+        "language_form": LanguageForm(next=request.full_path.rstrip("?")),
+        "logout_form": EmptyForm(),
+        "languages": languages,
+    }

@@ -1,0 +1,5 @@
+"""board"""
+
+from flask import Blueprint
+
+bp = Blueprint("board", __name__, url_prefix="/board")

@@ -1,0 +1,62 @@
+"""Settings: defaults here, then instance/config.py, then the environment."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    PASSWORD_HASH_METHOD = "scrypt"
+    QUEUE_PAGE_SIZE = 50
+
+
+def database_url(value: str) -> str:
+    """Point postgres:// and postgresql:// URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def load_secret_key(instance: Path) -> str:
+    """Read the secret key from instance/secret_key, generating it on first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def configure(app, test_config: dict | None) -> None:
+    """Fill app.config in order: defaults, instance/config.py, environment, test_config."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_object(Defaults)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'treffpunkt.sqlite'}"
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for key in ("SECRET_KEY", "DATABASE_URL"):
+            if os.environ.get(key):
+                app.config[key] = os.environ[key]
+        if os.environ.get("TREFFPUNKT_DEVELOPMENT"):
+            app.config["DEVELOPMENT"] = True
+    else:
+        app.config.from_mapping(test_config)
+    # Cookies travel only over HTTPS, except on a developer's own machine.
+    secure = not app.config.get("DEVELOPMENT", False)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(instance)

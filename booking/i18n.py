@@ -1,0 +1,63 @@
+"""Language choice and how dates, times and numbers are shown."""
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .clock import HOUSE_TZ
+from .extensions import babel
+
+
+def select_locale() -> str:
+    """The user's saved language, else the one chosen in this session, else the browser's."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("language") in languages:
+        return session["language"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _locale() -> str:
+    return str(get_locale() or "de")
+
+
+def local_date(value: date | datetime, style: str = "medium") -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(HOUSE_TZ).date()
+    return format_date(value, format=style, locale=_locale())
+
+
+def weekday_date(value: date | datetime) -> str:
+    """E.g. "Di., 12. Jan. 2027" / "Tue, Jan 12, 2027"."""
+    if isinstance(value, datetime):
+        value = value.astimezone(HOUSE_TZ).date()
+    return format_date(value, format="EEE, " + _medium_pattern(), locale=_locale())
+
+
+def _medium_pattern() -> str:
+    from babel import Locale
+
+    return Locale.parse(_locale()).date_formats["medium"].pattern
+
+
+def local_time(value: datetime) -> str:
+    return format_time(value.astimezone(HOUSE_TZ), format="HH:mm", locale=_locale())
+
+
+def local_datetime(value: datetime) -> str:
+    return format_datetime(value.astimezone(HOUSE_TZ), format="short", tzinfo=HOUSE_TZ, locale=_locale())
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Berlin")
+    app.jinja_env.filters.update(
+        local_date=local_date,
+        weekday_date=weekday_date,
+        local_time=local_time,
+        local_datetime=local_datetime,
+    )
+    app.jinja_env.globals["current_language"] = _locale

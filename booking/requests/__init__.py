@@ -1,0 +1,5 @@
+"""requests"""
+
+from flask import Blueprint
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")

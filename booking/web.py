@@ -1,0 +1,94 @@
+"""What every request shares: blueprints, login, errors, headers and fragment rendering."""
+
+from functools import wraps
+
+from flask import abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from . import policy
+from .extensions import db, login_manager
+from .models import User
+
+
+def is_htmx() -> bool:
+    """True when htmx asks for a fragment (and not for a history restore of a full page)."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def render(page: str, partial: str, status: int = 200, **context):
+    """Render the whole page, or only its partial when htmx asks; the page includes the partial."""
+    template = partial if is_htmx() else page
+    response = render_template(template, **context), status, {"Vary": "HX-Request"}
+    return response
+
+
+def requires(action: str):
+    """Let the view run only for logged-in users whose role may do `action`; else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not policy.allowed(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _error(error):
+    template = "partials/_error.html" if is_htmx() else "error.html"
+    return render_template(template, error=error), error.code
+
+
+def _security_headers(response):
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def init_app(app) -> None:
+    from . import database  # noqa: F401  (registers the SQLite connection settings)
+    from . import labels
+    from .auth import bp as auth_bp
+    from .board import bp as board_bp
+    from .manage import bp as manage_bp
+    from .requests import bp as requests_bp
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(requests_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(board_bp)
+
+    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(code, _error)
+    app.after_request(_security_headers)
+    app.jinja_env.globals["policy"] = policy
+    labels.init_app(app)
