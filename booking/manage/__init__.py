@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+from . import queue, resources, organisations, users  # noqa: E402,F401
