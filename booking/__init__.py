@@ -1,5 +1,6 @@
 """Treffpunkt: room and resource booking for community centres."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -13,7 +14,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .config import configure
     from .extensions import csrf, db, login_manager, migrate
 
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or ROOT / "instance"
+    instance_path = (
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("TREFFPUNKT_INSTANCE")
+        or ROOT / "instance"
+    )
     app = Flask(
         __name__,
         instance_path=str(instance_path),
