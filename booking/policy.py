@@ -59,3 +59,8 @@ def assignable_roles(user: User) -> list[Role]:
     if user.role == Role.MANAGER:
         return [Role.PARTNER, Role.DESK]
     return []
+
+
+def can_manage_account(user: User, account: User) -> bool:
+    """A manager looks after partner and desk accounts; an admin after every account."""
+    return allowed(user, "user.manage") and account.role in assignable_roles(user)

@@ -18,11 +18,10 @@ def is_htmx() -> bool:
     )
 
 
-def render(page: str, partial: str, status: int = 200, **context):
+def render(page_template: str, partial_template: str, status: int = 200, **context):
     """Render the whole page, or only its partial when htmx asks; the page includes the partial."""
-    template = partial if is_htmx() else page
-    response = render_template(template, **context), status, {"Vary": "HX-Request"}
-    return response
+    template = partial_template if is_htmx() else page_template
+    return render_template(template, **context), status, {"Vary": "HX-Request"}
 
 
 def requires(action: str):

@@ -1,11 +1,56 @@
-"""Managing organisations (stub)."""
+"""Partner groups (organisations): list, add, edit and (de)activate."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from . import bp
-from ..web import requires
+from ..extensions import db
+from ..models import Organisation
+from ..web import get_or_404, requires
+from .forms import OrganisationEditForm, OrganisationForm, commit_or_mark_taken
+
+
+def _form_page(form, organisation=None):
+    """The form again: 422 with what was typed after a refused POST."""
+    status = 422 if request.method == "POST" else 200
+    return render_template("manage/organisation_form.html", form=form, organisation=organisation), status
 
 
 @bp.get("/organisations/")
-@requires("resource.manage")
+@requires("organisation.manage")
 def organisations():
-    """List organisations."""
-    return "organisations"
+    """List the groups that use the house, active ones first."""
+    rows = db.session.scalars(
+        sa.select(Organisation).order_by(Organisation.active.desc(), Organisation.name)
+    ).all()
+    return render_template("manage/organisations.html", organisations=rows)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@requires("organisation.manage")
+def organisation_new():
+    """Add a group."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        organisation = Organisation(active=True)
+        form.apply_to(organisation)
+        db.session.add(organisation)
+        if commit_or_mark_taken(form):
+            flash(_("“%(name)s” was added.", name=organisation.name), "success")
+            return redirect(url_for("manage.organisations"), 303)
+    return _form_page(form)
+
+
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+@requires("organisation.manage")
+def organisation_edit(organisation_id: int):
+    """Change a group's details, or deactivate it."""
+    organisation = get_or_404(Organisation, organisation_id)
+    form = OrganisationEditForm(editing=organisation)
+    if form.validate_on_submit():
+        form.apply_to(organisation)
+        if commit_or_mark_taken(form):
+            flash(_("Changes to “%(name)s” were saved.", name=organisation.name), "success")
+            return redirect(url_for("manage.organisations"), 303)
+    return _form_page(form, organisation)

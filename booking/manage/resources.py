@@ -1,11 +1,57 @@
-"""Managing resources (stub)."""
+"""Rooms, garden plots and equipment: list, add, edit and (de)activate."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from . import bp
-from ..web import requires
+from ..extensions import db
+from ..models import Resource, ResourceKind
+from ..web import get_or_404, requires
+from .forms import ResourceEditForm, ResourceForm, commit_or_mark_taken
+
+
+def _form_page(form, resource=None):
+    """The form again: 422 with what was typed after a refused POST."""
+    status = 422 if request.method == "POST" else 200
+    return render_template("manage/resource_form.html", form=form, resource=resource), status
 
 
 @bp.get("/resources/")
 @requires("resource.manage")
 def resources():
-    """List resources."""
-    return "resources"
+    """List the house's resources, one table per kind, active ones first."""
+    rows = db.session.scalars(
+        sa.select(Resource).order_by(Resource.active.desc(), Resource.name)
+    ).all()
+    groups = [(kind, [r for r in rows if r.kind == kind]) for kind in ResourceKind]
+    return render_template("manage/resources.html", groups=groups)
+
+
+@bp.route("/resources/new", methods=["GET", "POST"])
+@requires("resource.manage")
+def resource_new():
+    """Add a room, a garden plot or a piece of equipment."""
+    form = ResourceForm()
+    if form.validate_on_submit():
+        resource = Resource(active=True)
+        form.apply_to(resource)
+        db.session.add(resource)
+        if commit_or_mark_taken(form):
+            flash(_("“%(name)s” was added.", name=resource.name), "success")
+            return redirect(url_for("manage.resources"), 303)
+    return _form_page(form)
+
+
+@bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@requires("resource.manage")
+def resource_edit(resource_id: int):
+    """Change a resource, or take it out of use (bookings keep referring to it)."""
+    resource = get_or_404(Resource, resource_id)
+    form = ResourceEditForm(editing=resource)
+    if form.validate_on_submit():
+        form.apply_to(resource)
+        if commit_or_mark_taken(form):
+            flash(_("Changes to “%(name)s” were saved.", name=resource.name), "success")
+            return redirect(url_for("manage.resources"), 303)
+    return _form_page(form, resource)

@@ -1,0 +1,478 @@
+"""Demo data: the house's rooms, its partner groups and a fortnight of bookings around today.
+
+Plain functions over the session; the command commits once. Rows are matched by their
+natural keys first (names, e-mail addresses; bookings by resource, start and title), so
+seeding twice adds nothing the second time. Times are the house's wall-clock times,
+stored as UTC instants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .availability import check_slot
+from .clock import now as clock_now
+from .clock import to_utc
+from .clock import today as clock_today
+from .models import (
+    AuditEvent,
+    Booking,
+    Organisation,
+    OrganisationKind,
+    Resource,
+    ResourceKind,
+    Role,
+    Status,
+    User,
+)
+from .workflow import TRANSITIONS
+
+DEMO_PASSWORD = "treffpunkt-demo"
+
+MON, TUE, WED, THU, FRI, SAT = range(6)
+WORKDAYS = (MON, TUE, WED, THU, FRI)
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    kind: ResourceKind
+    name: str
+    description: str
+    location: str
+    capacity: int | None = None
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class OrganisationSpec:
+    name: str
+    kind: OrganisationKind
+    contact_name: str
+    domain: str  # the group's own addresses live under this example.org domain
+    phone: str
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    email: str
+    name: str
+    role: Role
+    organisation: str | None = None
+
+
+ROOMS = (
+    ResourceSpec(ResourceKind.ROOM, "Begegnungscafé", "Offenes Café mit Theke, Tischgruppen und Spielecke für Kinder.", "Erdgeschoss", capacity=40),
+    ResourceSpec(ResourceKind.ROOM, "Saal", "Großer Veranstaltungsraum mit kleiner Bühne, Bestuhlung für 80 Personen.", "Erdgeschoss", capacity=80),
+    ResourceSpec(ResourceKind.ROOM, "Seminarraum 1", "Tische in U-Form, Whiteboard und Flipchart.", "1. OG", capacity=20),
+    ResourceSpec(ResourceKind.ROOM, "Seminarraum 2", "Kleiner Gruppenraum mit Whiteboard, gut für Lerngruppen.", "1. OG", capacity=12),
+    ResourceSpec(ResourceKind.ROOM, "Lehrküche", "Küche mit vier Kochinseln, Backofen und Geschirr für 40 Personen.", "Erdgeschoss", capacity=10),
+    ResourceSpec(ResourceKind.ROOM, "Werkstatt", "Werkbänke, Handwerkzeug und ein Reparaturstand für Fahrräder.", "Untergeschoss", capacity=8),
+    ResourceSpec(ResourceKind.ROOM, "Musikraum", "Klavier, Notenständer und Schallschutz.", "2. OG", capacity=15),
+)
+
+PLOTS = tuple(
+    ResourceSpec(
+        ResourceKind.PLOT,
+        f"Beet {n}",
+        "Hochbeet, auch im Rollstuhl erreichbar." if n <= 3 else "Gartenbeet, etwa 4 m², Wasser am Regenfass.",
+        "Gemeinschaftsgarten",
+    )
+    for n in range(1, 13)
+)
+
+EQUIPMENT = (
+    ResourceSpec(ResourceKind.EQUIPMENT, "Beamer", "Full-HD-Beamer mit HDMI-Kabel; Leinwand im Saal und in Seminarraum 1.", "Ausgabe am Empfang", quantity=2),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Musikanlage", "Mobile Anlage mit zwei Boxen und zwei Funkmikrofonen.", "Ausgabe am Empfang", quantity=1),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Bierzeltgarnitur", "Ein Tisch und zwei Bänke für draußen.", "Schuppen im Garten", quantity=10),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Moderationskoffer", "Karten, Stifte, Pinnnadeln und Klebepunkte.", "Ausgabe am Empfang", quantity=2),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Nähmaschine", "Haushaltsnähmaschine mit Zubehör.", "Werkstatt", quantity=4),
+)
+
+RESOURCES = ROOMS + PLOTS + EQUIPMENT
+
+ORGANISATIONS = (
+    OrganisationSpec("Deutsch für alle e.V.", OrganisationKind.ASSOCIATION, "Claudia Neumann", "deutsch-fuer-alle.example.org", "03741 284110"),
+    OrganisationSpec("Frauencafé Plauen", OrganisationKind.INITIATIVE, "Anja Köhler", "frauencafe-plauen.example.org", "0176 41822037"),
+    OrganisationSpec("Evangelische Kirchgemeinde", OrganisationKind.CHURCH, "Martin Schubert", "kirchgemeinde.example.org", "03741 225064"),
+    OrganisationSpec("ver.di Ortsgruppe Plauen", OrganisationKind.UNION, "Frank Böhm", "verdi-plauen.example.org", "03741 131870"),
+    OrganisationSpec("Syrisch-Deutscher Kulturverein", OrganisationKind.MIGRANT_ORGANISATION, "Rami Haddad", "sdkv-plauen.example.org", "0157 39016624"),
+    OrganisationSpec("Hausaufgabenhilfe der Diakonie", OrganisationKind.WELFARE, "Ulrike Seidel", "diakonie-hausaufgaben.example.org", "03741 409352"),
+    OrganisationSpec("Gartenfreunde Plauen", OrganisationKind.INITIATIVE, "Heike Wolf", "gartenfreunde-plauen.example.org", "0162 7784120"),
+)
+
+ACCOUNTS = (
+    AccountSpec("admin@example.org", "Katrin Vogel", Role.ADMIN),
+    AccountSpec("manager@example.org", "Sabine Richter", Role.MANAGER),
+    AccountSpec("desk@example.org", "Tobias Lange", Role.DESK),
+    AccountSpec("partner@example.org", "Claudia Neumann", Role.PARTNER, "Deutsch für alle e.V."),
+    AccountSpec("partner2@example.org", "Rami Haddad", Role.PARTNER, "Syrisch-Deutscher Kulturverein"),
+)
+
+MANAGER_EMAIL = "manager@example.org"
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """A group's regular slot on some weekdays."""
+
+    weekdays: tuple[int, ...]
+    organisation: str
+    resource: str
+    start: str
+    end: str
+    title: str
+    attendees: int | None
+    note: str = ""
+    cancel_last: int | None = None  # the past occurrence on this weekday was called off ...
+    cancel_reason: str = ""  # ... for this reason
+
+
+WEEKLY = (
+    Weekly((TUE, THU), "Deutsch für alle e.V.", "Seminarraum 1", "18:00", "20:00", "Deutschkurs A2", 16,
+           "Ehrenamtlicher Kurs, bitte Tische in U-Form stellen.",
+           cancel_last=TUE, cancel_reason="Auf Wunsch der Gruppe: Die Kursleiterin ist erkrankt."),
+    Weekly((WED,), "Frauencafé Plauen", "Begegnungscafé", "10:00", "12:00", "Frauencafé", 25,
+           "Offenes Treffen mit Kinderbetreuung in der Spielecke."),
+    Weekly(WORKDAYS, "Hausaufgabenhilfe der Diakonie", "Seminarraum 2", "14:00", "16:00", "Hausaufgabenhilfe", 10,
+           "Für Schulkinder der Klassen 1 bis 6.",
+           cancel_last=FRI, cancel_reason="Auf Wunsch der Gruppe: Schulfest an der Grundschule."),
+    Weekly((WED,), "Evangelische Kirchgemeinde", "Musikraum", "19:00", "21:00", "Chorprobe Gospelchor", 14,
+           "Das Klavier wird gebraucht."),
+    Weekly((MON,), "ver.di Ortsgruppe Plauen", "Seminarraum 2", "16:30", "17:30", "Sprechstunde Arbeitsrecht", 6,
+           "Beratung auf Deutsch und Englisch, Dolmetscherin für Arabisch nach Absprache."),
+    Weekly((FRI,), "Syrisch-Deutscher Kulturverein", "Lehrküche", "17:00", "21:00", "Kochabend: Syrische Küche", 10,
+           "Wir kaufen selbst ein und räumen die Küche wieder auf."),
+    Weekly((SAT,), "Gartenfreunde Plauen", "Beet 1", "10:00", "14:00", "Gartentag", 4, "Jäten und Gießen."),
+    Weekly((SAT,), "Gartenfreunde Plauen", "Beet 2", "10:00", "14:00", "Gartentag", 4, "Jäten und Gießen."),
+    Weekly((SAT,), "Gartenfreunde Plauen", "Beet 7", "10:00", "14:00", "Gartentag", 3, "Kräuterbeet anlegen."),
+)
+
+
+@dataclass(frozen=True)
+class Once:
+    """One booking on the past (`ago`) or coming (`ahead`) occurrence of a weekday."""
+
+    weekday: int
+    ahead: bool
+    organisation: str
+    resource: str
+    start: str
+    end: str
+    title: str
+    attendees: int | None
+    note: str = ""
+    units: int = 1
+    outcome: Status = Status.APPROVED
+    reason: str = ""
+    asked_hours_ago: int = 30  # pending requests only
+
+
+ONCE = (
+    # Done and dusted.
+    Once(SAT, False, "Syrisch-Deutscher Kulturverein", "Saal", "14:00", "18:00", "Kinderfest zum Schuljahresende", 60,
+         "Mit Kuchenbasar, Erlös für die Vereinsarbeit."),
+    Once(SAT, False, "Syrisch-Deutscher Kulturverein", "Musikanlage", "14:00", "18:00", "Kinderfest zum Schuljahresende", None),
+    Once(MON, False, "ver.di Ortsgruppe Plauen", "Beamer", "16:30", "17:30", "Sprechstunde Arbeitsrecht", None,
+         "Für die Präsentation zum Mindestlohn."),
+    Once(TUE, False, "Frauencafé Plauen", "Nähmaschine", "09:00", "13:00", "Nähtreff", None, units=3),
+    Once(THU, False, "Frauencafé Plauen", "Werkstatt", "10:00", "12:00", "Fahrradkurs für Frauen: Reparatur", 8),
+    # Approved and coming up.
+    Once(THU, True, "Deutsch für alle e.V.", "Beamer", "18:00", "20:00", "Deutschkurs A2", None,
+         "Wir schauen gemeinsam einen kurzen Film."),
+    Once(SAT, True, "Gartenfreunde Plauen", "Bierzeltgarnitur", "10:00", "18:00", "Gartenfest", None,
+         "Aufbau im Gemeinschaftsgarten.", units=6),
+    Once(SAT, True, "Gartenfreunde Plauen", "Musikanlage", "13:00", "18:00", "Gartenfest", None),
+    Once(TUE, True, "Hausaufgabenhilfe der Diakonie", "Moderationskoffer", "14:00", "16:00", "Elternnachmittag", None),
+    Once(TUE, True, "Evangelische Kirchgemeinde", "Begegnungscafé", "15:00", "17:00", "Seniorenkaffee", 30,
+         "Wir bringen Kuchen mit."),
+    # Declined, with the reason the group sees.
+    Once(WED, True, "Deutsch für alle e.V.", "Begegnungscafé", "10:00", "12:00", "Sprachcafé", 20,
+         "Zum Üben im Gespräch.", outcome=Status.REJECTED,
+         reason="Mittwochvormittag ist das Frauencafé im Begegnungscafé. Donnerstagvormittag wäre frei."),
+    # The manager's queue: two groups want the Saal at the same time ...
+    Once(SAT, True, "Syrisch-Deutscher Kulturverein", "Saal", "14:00", "18:00", "Kulturnachmittag mit Musik und Tanz", 70,
+         "Mit Buffet aus der Lehrküche.", outcome=Status.PENDING, asked_hours_ago=52),
+    Once(SAT, True, "Frauencafé Plauen", "Saal", "14:00", "18:00", "Internationales Frauenfest", 50,
+         "Mit Kinderbetreuung.", outcome=Status.PENDING, asked_hours_ago=20),
+    # ... one asks for a room an approved course already holds ...
+    Once(THU, True, "ver.di Ortsgruppe Plauen", "Seminarraum 1", "18:30", "20:00", "Infoabend: Rechte im Minijob", 18,
+         "Mit Dolmetscherin für Arabisch.", outcome=Status.PENDING, asked_hours_ago=6),
+    # ... one wants more benches than are left ...
+    Once(SAT, True, "Evangelische Kirchgemeinde", "Bierzeltgarnitur", "12:00", "18:00", "Gemeindefest", None,
+         "Abholung am Freitag ab 16 Uhr.", units=6, outcome=Status.PENDING, asked_hours_ago=28),
+    # ... and some that fit.
+    Once(SAT, True, "Deutsch für alle e.V.", "Seminarraum 1", "10:00", "13:00", "Prüfungsvorbereitung B1", 12,
+         "Übungstest mit Hörverstehen.", outcome=Status.PENDING, asked_hours_ago=44),
+    Once(SAT, True, "Syrisch-Deutscher Kulturverein", "Beamer", "14:00", "18:00", "Kulturnachmittag mit Musik und Tanz", None,
+         outcome=Status.PENDING, asked_hours_ago=51),
+    Once(WED, True, "Gartenfreunde Plauen", "Werkstatt", "16:00", "19:00", "Nistkästen bauen mit Kindern", 8,
+         outcome=Status.PENDING, asked_hours_ago=3),
+)
+
+
+@dataclass(frozen=True)
+class Planned:
+    organisation: str
+    resource: str
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    attendees: int | None
+    note: str
+    units: int
+    outcome: Status
+    reason: str = ""
+    asked_hours_ago: int = 30
+
+
+@dataclass
+class SeedReport:
+    """How many rows of each kind the seeding added."""
+
+    resources: int = 0
+    organisations: int = 0
+    users: int = 0
+    bookings: int = 0
+    skipped: int = 0  # planned approvals left out because the slot was already taken
+
+    @property
+    def added(self) -> int:
+        return self.resources + self.organisations + self.users + self.bookings
+
+
+def _hhmm(value: str) -> time:
+    hours, minutes = map(int, value.split(":"))
+    return time(hours, minutes)
+
+
+def _last(today: date, weekday: int) -> date:
+    """The occurrence of a weekday in the seven days before today."""
+    return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
+
+
+def _next(today: date, weekday: int) -> date:
+    """The occurrence of a weekday in the seven days after today."""
+    return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+
+
+def plan_bookings(today: date) -> list[Planned]:
+    """The fortnight from seven days ago to seven days ahead, as the house would have it."""
+    planned: list[Planned] = []
+    for series in WEEKLY:
+        for offset in range(-7, 8):
+            day = today + timedelta(days=offset)
+            if day.weekday() not in series.weekdays:
+                continue
+            called_off = offset < 0 and day.weekday() == series.cancel_last
+            planned.append(
+                Planned(
+                    series.organisation, series.resource,
+                    to_utc(day, _hhmm(series.start)), to_utc(day, _hhmm(series.end)),
+                    series.title, series.attendees, series.note, 1,
+                    Status.CANCELLED if called_off else Status.APPROVED,
+                    series.cancel_reason if called_off else "",
+                )
+            )
+    for one in ONCE:
+        day = _next(today, one.weekday) if one.ahead else _last(today, one.weekday)
+        planned.append(
+            Planned(
+                one.organisation, one.resource,
+                to_utc(day, _hhmm(one.start)), to_utc(day, _hhmm(one.end)),
+                one.title, one.attendees, one.note, one.units, one.outcome, one.reason, one.asked_hours_ago,
+            )
+        )
+    # Approved bookings first, so that the conflict check sees them before the requests.
+    order = {Status.APPROVED: 0, Status.CANCELLED: 1, Status.REJECTED: 2, Status.PENDING: 3}
+    planned.sort(key=lambda p: (order[p.outcome], p.starts_at))
+    return planned
+
+
+def has_users(session: Session) -> bool:
+    return session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
+
+
+def seed(
+    session: Session,
+    password_method: str = "scrypt",
+    today: date | None = None,
+    now: datetime | None = None,
+) -> SeedReport:
+    """Add whatever of the demo data is missing; flush, never commit."""
+    today = today or clock_today()
+    now = now or clock_now()
+    report = SeedReport()
+    resources = {spec.name: _ensure_resource(session, spec, report) for spec in RESOURCES}
+    organisations = {spec.name: _ensure_organisation(session, spec, report) for spec in ORGANISATIONS}
+    users = {
+        spec.email: _ensure_user(session, spec, organisations, password_method, report)
+        for spec in ACCOUNTS
+    }
+    requesters = _requesters(session, organisations, password_method, report)
+    manager = users[MANAGER_EMAIL]
+    session.flush()
+    for plan in plan_bookings(today):
+        requester = requesters.get(plan.organisation)
+        if requester is None:
+            continue
+        _ensure_booking(session, plan, resources[plan.resource], requester, manager, now, report)
+    session.flush()
+    return report
+
+
+def _ensure_resource(session: Session, spec: ResourceSpec, report: SeedReport) -> Resource:
+    resource = session.scalar(sa.select(Resource).where(Resource.name == spec.name))
+    if resource is None:
+        resource = Resource(
+            kind=spec.kind,
+            name=spec.name,
+            description=spec.description,
+            location=spec.location,
+            capacity=spec.capacity,
+            quantity=spec.quantity,
+        )
+        session.add(resource)
+        report.resources += 1
+    return resource
+
+
+def _ensure_organisation(session: Session, spec: OrganisationSpec, report: SeedReport) -> Organisation:
+    organisation = session.scalar(sa.select(Organisation).where(Organisation.name == spec.name))
+    if organisation is None:
+        organisation = Organisation(
+            name=spec.name,
+            kind=spec.kind,
+            contact_name=spec.contact_name,
+            email=f"info@{spec.domain}",
+            phone=spec.phone,
+        )
+        session.add(organisation)
+        report.organisations += 1
+    return organisation
+
+
+def _ensure_user(
+    session: Session,
+    spec: AccountSpec,
+    organisations: dict[str, Organisation],
+    password_method: str,
+    report: SeedReport,
+) -> User:
+    email = User.normalise_email(spec.email)
+    user = session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+    if user is None:
+        user = User(
+            email=email,
+            name=spec.name,
+            role=spec.role,
+            organisation=organisations[spec.organisation] if spec.organisation else None,
+            language=None,  # follow the browser
+        )
+        user.set_password(DEMO_PASSWORD, method=password_method)
+        session.add(user)
+        report.users += 1
+    return user
+
+
+def _requesters(
+    session: Session,
+    organisations: dict[str, Organisation],
+    password_method: str,
+    report: SeedReport,
+) -> dict[str, User]:
+    """One partner account per organisation who asks for its bookings."""
+    requesters: dict[str, User] = {}
+    session.flush()  # the organisations' ids are needed below
+    for spec in ORGANISATIONS:
+        organisation = organisations[spec.name]
+        member = session.scalar(
+            sa.select(User)
+            .where(User.organisation_id == organisation.id, User.role == Role.PARTNER)
+            .order_by(User.id)
+        )
+        if member is None:
+            contact = AccountSpec(f"kontakt@{spec.domain}", spec.contact_name, Role.PARTNER, spec.name)
+            member = _ensure_user(session, contact, organisations, password_method, report)
+            if member.organisation is not organisation or member.role != Role.PARTNER:
+                continue  # the address belongs to someone else now; leave that group out
+        requesters[spec.name] = member
+    return requesters
+
+
+def _ensure_booking(
+    session: Session,
+    plan: Planned,
+    resource: Resource,
+    requester: User,
+    manager: User,
+    now: datetime,
+    report: SeedReport,
+) -> None:
+    existing = session.scalar(
+        sa.select(Booking.id).where(
+            Booking.resource_id == resource.id,
+            Booking.starts_at == plan.starts_at,
+            Booking.title == plan.title,
+        )
+    )
+    if existing is not None:
+        return
+    if plan.outcome in (Status.APPROVED, Status.CANCELLED):
+        # Never promise a slot twice, even when the data already holds other bookings.
+        if check_slot(session, resource, plan.starts_at, plan.ends_at, plan.units).blocked:
+            report.skipped += 1
+            return
+    booking = Booking(
+        resource=resource,
+        organisation=requester.organisation,
+        requested_by=requester,
+        title=plan.title,
+        attendees=plan.attendees,
+        note=plan.note,
+        units=plan.units,
+        starts_at=plan.starts_at,
+        ends_at=plan.ends_at,
+        status=Status.PENDING,
+    )
+    session.add(booking)
+    for status, by, at, reason in _history(plan, requester, manager, now):
+        _step(session, booking, status, by, at, reason)
+    session.flush()
+    report.bookings += 1
+
+
+def _history(plan: Planned, requester: User, manager: User, now: datetime):
+    """The status steps of one booking: who took each step, when, and why."""
+    if plan.outcome == Status.PENDING:
+        yield Status.PENDING, requester, now - timedelta(hours=plan.asked_hours_ago), ""
+        return
+    asked = min(plan.starts_at - timedelta(days=12), now - timedelta(days=2))
+    decided = asked + timedelta(days=1, hours=2)
+    yield Status.PENDING, requester, asked, ""
+    if plan.outcome == Status.REJECTED:
+        yield Status.REJECTED, manager, decided, plan.reason
+        return
+    yield Status.APPROVED, manager, decided, ""
+    if plan.outcome == Status.CANCELLED:
+        called_off = max(decided, min(plan.starts_at - timedelta(days=2), now - timedelta(hours=1)))
+        yield Status.CANCELLED, manager, called_off, plan.reason
+
+
+def _step(session: Session, booking: Booking, to: Status, by: User, at: datetime, reason: str) -> None:
+    """Move a booking to `to` and audit it, as the workflow does, at a time in the past."""
+    old = None if to == Status.PENDING else booking.status
+    if old is not None:
+        if to not in TRANSITIONS[old]:
+            raise ValueError(f"demo data asks for {old} -> {to}")
+        booking.decided_by = by
+        booking.decided_at = at
+        booking.decision_reason = reason
+    else:
+        booking.created_at = at
+    booking.status = to
+    booking.updated_at = at
+    session.add(AuditEvent(at=at, actor=by, booking=booking, from_status=old, to_status=to, reason=reason))

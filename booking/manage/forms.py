@@ -1,0 +1,254 @@
+"""The house manager's forms: resources, organisations and accounts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms.fields.choices import SelectChoice, enum_coerce
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from .. import labels, policy
+from ..extensions import db
+from ..models import Organisation, OrganisationKind, Resource, ResourceKind, Role, User
+
+# Beyond these nobody in the house needs more, and they keep clear of the database's integer range.
+MAX_PEOPLE = 10_000
+MAX_UNITS = 10_000
+MAX_DESCRIPTION = 2_000
+
+LANGUAGE_CHOICES = [
+    SelectChoice("de", "Deutsch", render_kw={"lang": "de"}),
+    SelectChoice("en", "English", render_kw={"lang": "en"}),
+]
+
+
+def strip(value):
+    """Trim what people paste along with a name or address."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def optional_id(value) -> int | None:
+    """The value of a select whose first option is "none"."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+class Unique:
+    """The value must not be in use by another row; compared without regard to case."""
+
+    def __init__(self, column, message):
+        self.column = column
+        self.message = message
+
+    def taken(self, form, value) -> bool:
+        if not value:
+            return False
+        model = self.column.class_
+        query = sa.select(model.id).where(sa.func.lower(self.column) == value.lower())
+        if form.editing is not None:
+            query = query.where(model.id != form.editing.id)
+        return db.session.scalar(query.limit(1)) is not None
+
+    def __call__(self, form, field):
+        if self.taken(form, field.data):
+            raise ValidationError(self.message)
+
+
+def commit_or_mark_taken(form) -> bool:
+    """Commit the one transaction; if another save took a unique value first, roll back and say so at its field."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        for field in form:
+            for check in field.validators:
+                if isinstance(check, Unique) and check.taken(form, field.data):
+                    field.errors.append(check.message)
+                    return False
+        raise
+    return True
+
+
+class EditingForm(FlaskForm):
+    """A form that fills itself from the row it edits (none when creating)."""
+
+    def __init__(self, *args, editing=None, **kwargs):
+        super().__init__(*args, obj=editing, **kwargs)
+        self.editing = editing
+
+
+class ResourceForm(EditingForm):
+    name = StringField(
+        _l("Name"),
+        filters=[strip],
+        validators=[
+            DataRequired(),
+            Length(max=120),
+            Unique(Resource.name, _l("There is already a resource with this name.")),
+        ],
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k.value, labels.RESOURCE_KIND_SINGULAR[k]) for k in ResourceKind],
+        coerce=enum_coerce(ResourceKind),
+        default=ResourceKind.ROOM,
+        validators=[InputRequired()],
+    )
+    capacity = IntegerField(
+        _l("Capacity (people)"), validators=[Optional(), NumberRange(min=1, max=MAX_PEOPLE)]
+    )
+    quantity = IntegerField(
+        _l("Quantity (units)"), validators=[Optional(), NumberRange(min=1, max=MAX_UNITS)]
+    )
+    location = StringField(_l("Location"), filters=[strip], validators=[Optional(), Length(max=120)])
+    description = TextAreaField(
+        _l("Description"), filters=[strip], validators=[Optional(), Length(max=MAX_DESCRIPTION)]
+    )
+
+    def __init__(self, *args, editing: Resource | None = None, **kwargs):
+        super().__init__(*args, editing=editing, **kwargs)
+        # A room or plot counts as one unit; an empty field says so better than "1".
+        if editing is not None and editing.kind != ResourceKind.EQUIPMENT and not self.is_submitted():
+            self.quantity.data = None
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.data == ResourceKind.EQUIPMENT and self.quantity.data is None and not self.quantity.errors:
+            self.quantity.errors.append(_("Say how many units the house has."))
+            valid = False
+        return valid
+
+    def apply_to(self, resource: Resource) -> None:
+        """Capacity counts people in a room; quantity counts units of equipment."""
+        resource.name = self.name.data
+        resource.kind = self.kind.data
+        resource.location = self.location.data or ""
+        resource.description = self.description.data or ""
+        resource.capacity = self.capacity.data if self.kind.data == ResourceKind.ROOM else None
+        resource.quantity = self.quantity.data if self.kind.data == ResourceKind.EQUIPMENT else 1
+
+
+class ResourceEditForm(ResourceForm):
+    active = BooleanField(_l("Active: can be requested"))
+
+    def apply_to(self, resource: Resource) -> None:
+        super().apply_to(resource)
+        resource.active = self.active.data
+
+
+class OrganisationForm(EditingForm):
+    name = StringField(
+        _l("Name"),
+        filters=[strip],
+        validators=[
+            DataRequired(),
+            Length(max=120),
+            Unique(Organisation.name, _l("There is already a group with this name.")),
+        ],
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k.value, label) for k, label in labels.ORGANISATION_KIND.items()],
+        coerce=enum_coerce(OrganisationKind),
+        validators=[InputRequired()],
+    )
+    contact_name = StringField(_l("Contact person"), filters=[strip], validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("E-mail"), filters=[strip], validators=[Optional(), Length(max=254), Email()])
+    phone = TelField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+
+    def apply_to(self, organisation: Organisation) -> None:
+        organisation.name = self.name.data
+        organisation.kind = self.kind.data
+        organisation.contact_name = self.contact_name.data or ""
+        organisation.email = self.email.data or ""
+        organisation.phone = self.phone.data or ""
+
+
+class OrganisationEditForm(OrganisationForm):
+    active = BooleanField(_l("Active: the group can be chosen for accounts"))
+
+    def apply_to(self, organisation: Organisation) -> None:
+        super().apply_to(organisation)
+        organisation.active = self.active.data
+
+
+class AccountForm(EditingForm):
+    """What a new and an existing account share: name, role and the group of a partner."""
+
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), coerce=enum_coerce(Role), validators=[InputRequired()])
+    organisation_id = SelectField(_l("Group"), coerce=optional_id)
+
+    def __init__(self, *args, actor: User, editing: User | None = None, **kwargs):
+        super().__init__(*args, editing=editing, **kwargs)
+        self.role.choices = [SelectChoice(r.value, labels.ROLE[r]) for r in policy.assignable_roles(actor)]
+        # New members join active groups only; an account keeps the group it is in.
+        keep = editing.organisation_id if editing is not None else None
+        offered = Organisation.active if keep is None else sa.or_(Organisation.active, Organisation.id == keep)
+        groups = db.session.scalars(sa.select(Organisation).where(offered).order_by(Organisation.name))
+        self.organisation_id.choices = [SelectChoice("", _l("No group"))] + [
+            SelectChoice(str(g.id), g.name if g.active else _l("%(name)s (inactive)", name=g.name))
+            for g in groups
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.role.data == Role.PARTNER and self.organisation_id.data is None and not self.organisation_id.errors:
+            self.organisation_id.errors.append(_("A partner account needs a group."))
+            valid = False
+        return valid
+
+    def apply_to(self, user: User) -> None:
+        """Only partner accounts belong to a group; staff work for the house."""
+        user.name = self.name.data
+        user.role = self.role.data
+        user.organisation_id = self.organisation_id.data if self.role.data == Role.PARTNER else None
+
+
+class AccountNewForm(AccountForm):
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email(),
+            Unique(User.email, _l("There is already an account with this e-mail address.")),
+        ],
+    )
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="de", validators=[InputRequired()])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
+
+    def apply_to(self, user: User) -> None:
+        super().apply_to(user)
+        user.email = User.normalise_email(self.email.data)
+        user.language = self.language.data
+
+
+class AccountEditForm(AccountForm):
+    active = BooleanField(_l("Active: the account can log in"))
+
+    def __init__(self, *args, actor: User, editing: User, **kwargs):
+        super().__init__(*args, actor=actor, editing=editing, **kwargs)
+        self.actor = actor
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Nobody locks themselves out: one's own role and access are changed by another admin.
+        if self.editing.id == self.actor.id:
+            if self.role.data is not None and self.role.data != self.editing.role:
+                self.role.errors.append(_("You cannot change your own role."))
+                valid = False
+            if not self.active.data:
+                self.active.errors.append(_("You cannot deactivate your own account."))
+                valid = False
+        return valid
+
+    def apply_to(self, user: User) -> None:
+        super().apply_to(user)
+        user.active = self.active.data
