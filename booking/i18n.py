@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime, format_time
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ from .extensions import babel
 def select_locale() -> str:
     """The user's saved language, else the one chosen in this session, else the browser's."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("language") in languages:
