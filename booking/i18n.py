@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -37,13 +37,12 @@ def weekday_date(value: date | datetime) -> str:
     """E.g. "Di., 12. Jan. 2027" / "Tue, Jan 12, 2027"."""
     if isinstance(value, datetime):
         value = value.astimezone(HOUSE_TZ).date()
-    return format_date(value, format="EEE, " + _medium_pattern(), locale=_locale())
+    return format_skeleton("yMMMEd", value, locale=_locale())
 
 
-def _medium_pattern() -> str:
-    from babel import Locale
-
-    return Locale.parse(_locale()).date_formats["medium"].pattern
+def long_date(value: date) -> str:
+    """E.g. "Dienstag, 12. Januar 2027" for headings."""
+    return format_date(value, format="full", locale=_locale())
 
 
 def local_time(value: datetime) -> str:
@@ -59,6 +58,7 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(
         local_date=local_date,
         weekday_date=weekday_date,
+        long_date=long_date,
         local_time=local_time,
         local_datetime=local_datetime,
     )
