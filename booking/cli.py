@@ -61,7 +61,9 @@ def _check_password(password: str) -> str:
 @users_cli.command("create")
 @click.option("--email", required=True, help="Login address; stored lower-case.")
 @click.option("--name", required=True, help="The person's full name.")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the account may do.")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="What the account may do."
+)
 @click.option("--organisation", help="The partner's organisation (exact name).")
 @click.option("--password", help=f"At least {MIN_PASSWORD_LENGTH} characters; asked for when left out.")
 def create_user(email: str, name: str, role: str, organisation: str | None, password: str | None) -> None:

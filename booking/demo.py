@@ -41,8 +41,8 @@ WORKDAYS = (MON, TUE, WED, THU, FRI)
 class ResourceSpec:
     kind: ResourceKind
     name: str
-    description: str
-    location: str
+    description: str = ""
+    location: str = ""
     capacity: int | None = None
     quantity: int = 1
 
@@ -65,43 +65,65 @@ class AccountSpec:
 
 
 ROOMS = (
-    ResourceSpec(ResourceKind.ROOM, "Begegnungscafé", "Offenes Café mit Theke, Tischgruppen und Spielecke für Kinder.", "Erdgeschoss", capacity=40),
-    ResourceSpec(ResourceKind.ROOM, "Saal", "Großer Veranstaltungsraum mit kleiner Bühne, Bestuhlung für 80 Personen.", "Erdgeschoss", capacity=80),
-    ResourceSpec(ResourceKind.ROOM, "Seminarraum 1", "Tische in U-Form, Whiteboard und Flipchart.", "1. OG", capacity=20),
-    ResourceSpec(ResourceKind.ROOM, "Seminarraum 2", "Kleiner Gruppenraum mit Whiteboard, gut für Lerngruppen.", "1. OG", capacity=12),
-    ResourceSpec(ResourceKind.ROOM, "Lehrküche", "Küche mit vier Kochinseln, Backofen und Geschirr für 40 Personen.", "Erdgeschoss", capacity=10),
-    ResourceSpec(ResourceKind.ROOM, "Werkstatt", "Werkbänke, Handwerkzeug und ein Reparaturstand für Fahrräder.", "Untergeschoss", capacity=8),
-    ResourceSpec(ResourceKind.ROOM, "Musikraum", "Klavier, Notenständer und Schallschutz.", "2. OG", capacity=15),
+    ResourceSpec(ResourceKind.ROOM, "Begegnungscafé", capacity=40, location="Erdgeschoss",
+                 description="Offenes Café mit Theke, Tischgruppen und Spielecke für Kinder."),
+    ResourceSpec(ResourceKind.ROOM, "Saal", capacity=80, location="Erdgeschoss",
+                 description="Großer Veranstaltungsraum mit kleiner Bühne, Bestuhlung für 80 Personen."),
+    ResourceSpec(ResourceKind.ROOM, "Seminarraum 1", capacity=20, location="1. OG",
+                 description="Tische in U-Form, Whiteboard und Flipchart."),
+    ResourceSpec(ResourceKind.ROOM, "Seminarraum 2", capacity=12, location="1. OG",
+                 description="Kleiner Gruppenraum mit Whiteboard, gut für Lerngruppen."),
+    ResourceSpec(ResourceKind.ROOM, "Lehrküche", capacity=10, location="Erdgeschoss",
+                 description="Küche mit vier Kochinseln, Backofen und Geschirr für 40 Personen."),
+    ResourceSpec(ResourceKind.ROOM, "Werkstatt", capacity=8, location="Untergeschoss",
+                 description="Werkbänke, Handwerkzeug und ein Reparaturstand für Fahrräder."),
+    ResourceSpec(ResourceKind.ROOM, "Musikraum", capacity=15, location="2. OG",
+                 description="Klavier, Notenständer und Schallschutz."),
 )
 
 PLOTS = tuple(
     ResourceSpec(
         ResourceKind.PLOT,
         f"Beet {n}",
-        "Hochbeet, auch im Rollstuhl erreichbar." if n <= 3 else "Gartenbeet, etwa 4 m², Wasser am Regenfass.",
-        "Gemeinschaftsgarten",
+        location="Gemeinschaftsgarten",
+        description=(
+            "Hochbeet, auch im Rollstuhl erreichbar." if n <= 3
+            else "Gartenbeet, etwa 4 m², Wasser am Regenfass."
+        ),
     )
     for n in range(1, 13)
 )
 
 EQUIPMENT = (
-    ResourceSpec(ResourceKind.EQUIPMENT, "Beamer", "Full-HD-Beamer mit HDMI-Kabel; Leinwand im Saal und in Seminarraum 1.", "Ausgabe am Empfang", quantity=2),
-    ResourceSpec(ResourceKind.EQUIPMENT, "Musikanlage", "Mobile Anlage mit zwei Boxen und zwei Funkmikrofonen.", "Ausgabe am Empfang", quantity=1),
-    ResourceSpec(ResourceKind.EQUIPMENT, "Bierzeltgarnitur", "Ein Tisch und zwei Bänke für draußen.", "Schuppen im Garten", quantity=10),
-    ResourceSpec(ResourceKind.EQUIPMENT, "Moderationskoffer", "Karten, Stifte, Pinnnadeln und Klebepunkte.", "Ausgabe am Empfang", quantity=2),
-    ResourceSpec(ResourceKind.EQUIPMENT, "Nähmaschine", "Haushaltsnähmaschine mit Zubehör.", "Werkstatt", quantity=4),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Beamer", quantity=2, location="Ausgabe am Empfang",
+                 description="Full-HD-Beamer mit HDMI-Kabel; Leinwand im Saal und in Seminarraum 1."),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Musikanlage", quantity=1, location="Ausgabe am Empfang",
+                 description="Mobile Anlage mit zwei Boxen und zwei Funkmikrofonen."),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Bierzeltgarnitur", quantity=10, location="Schuppen im Garten",
+                 description="Ein Tisch und zwei Bänke für draußen."),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Moderationskoffer", quantity=2, location="Ausgabe am Empfang",
+                 description="Karten, Stifte, Pinnnadeln und Klebepunkte."),
+    ResourceSpec(ResourceKind.EQUIPMENT, "Nähmaschine", quantity=4, location="Werkstatt",
+                 description="Haushaltsnähmaschine mit Zubehör."),
 )
 
 RESOURCES = ROOMS + PLOTS + EQUIPMENT
 
 ORGANISATIONS = (
-    OrganisationSpec("Deutsch für alle e.V.", OrganisationKind.ASSOCIATION, "Claudia Neumann", "deutsch-fuer-alle.example.org", "03741 284110"),
-    OrganisationSpec("Frauencafé Plauen", OrganisationKind.INITIATIVE, "Anja Köhler", "frauencafe-plauen.example.org", "0176 41822037"),
-    OrganisationSpec("Evangelische Kirchgemeinde", OrganisationKind.CHURCH, "Martin Schubert", "kirchgemeinde.example.org", "03741 225064"),
-    OrganisationSpec("ver.di Ortsgruppe Plauen", OrganisationKind.UNION, "Frank Böhm", "verdi-plauen.example.org", "03741 131870"),
-    OrganisationSpec("Syrisch-Deutscher Kulturverein", OrganisationKind.MIGRANT_ORGANISATION, "Rami Haddad", "sdkv-plauen.example.org", "0157 39016624"),
-    OrganisationSpec("Hausaufgabenhilfe der Diakonie", OrganisationKind.WELFARE, "Ulrike Seidel", "diakonie-hausaufgaben.example.org", "03741 409352"),
-    OrganisationSpec("Gartenfreunde Plauen", OrganisationKind.INITIATIVE, "Heike Wolf", "gartenfreunde-plauen.example.org", "0162 7784120"),
+    OrganisationSpec("Deutsch für alle e.V.", OrganisationKind.ASSOCIATION,
+                     "Claudia Neumann", "deutsch-fuer-alle.example.org", "03741 284110"),
+    OrganisationSpec("Frauencafé Plauen", OrganisationKind.INITIATIVE,
+                     "Anja Köhler", "frauencafe-plauen.example.org", "0176 41822037"),
+    OrganisationSpec("Evangelische Kirchgemeinde", OrganisationKind.CHURCH,
+                     "Martin Schubert", "kirchgemeinde.example.org", "03741 225064"),
+    OrganisationSpec("ver.di Ortsgruppe Plauen", OrganisationKind.UNION,
+                     "Frank Böhm", "verdi-plauen.example.org", "03741 131870"),
+    OrganisationSpec("Syrisch-Deutscher Kulturverein", OrganisationKind.MIGRANT_ORGANISATION,
+                     "Rami Haddad", "sdkv-plauen.example.org", "0157 39016624"),
+    OrganisationSpec("Hausaufgabenhilfe der Diakonie", OrganisationKind.WELFARE,
+                     "Ulrike Seidel", "diakonie-hausaufgaben.example.org", "03741 409352"),
+    OrganisationSpec("Gartenfreunde Plauen", OrganisationKind.INITIATIVE,
+                     "Heike Wolf", "gartenfreunde-plauen.example.org", "0162 7784120"),
 )
 
 ACCOUNTS = (
@@ -154,7 +176,7 @@ WEEKLY = (
 
 @dataclass(frozen=True)
 class Once:
-    """One booking on the past (`ago`) or coming (`ahead`) occurrence of a weekday."""
+    """One booking on the coming (`ahead`) or the past occurrence of a weekday."""
 
     weekday: int
     ahead: bool
@@ -173,9 +195,9 @@ class Once:
 
 ONCE = (
     # Done and dusted.
-    Once(SAT, False, "Syrisch-Deutscher Kulturverein", "Saal", "14:00", "18:00", "Kinderfest zum Schuljahresende", 60,
+    Once(SAT, False, "Syrisch-Deutscher Kulturverein", "Saal", "14:00", "18:00", "Kindernachmittag", 60,
          "Mit Kuchenbasar, Erlös für die Vereinsarbeit."),
-    Once(SAT, False, "Syrisch-Deutscher Kulturverein", "Musikanlage", "14:00", "18:00", "Kinderfest zum Schuljahresende", None),
+    Once(SAT, False, "Syrisch-Deutscher Kulturverein", "Musikanlage", "14:00", "18:00", "Kindernachmittag", None),
     Once(MON, False, "ver.di Ortsgruppe Plauen", "Beamer", "16:30", "17:30", "Sprechstunde Arbeitsrecht", None,
          "Für die Präsentation zum Mindestlohn."),
     Once(TUE, False, "Frauencafé Plauen", "Nähmaschine", "09:00", "13:00", "Nähtreff", None, units=3),
@@ -183,9 +205,9 @@ ONCE = (
     # Approved and coming up.
     Once(THU, True, "Deutsch für alle e.V.", "Beamer", "18:00", "20:00", "Deutschkurs A2", None,
          "Wir schauen gemeinsam einen kurzen Film."),
-    Once(SAT, True, "Gartenfreunde Plauen", "Bierzeltgarnitur", "10:00", "18:00", "Gartenfest", None,
+    Once(SAT, True, "Gartenfreunde Plauen", "Bierzeltgarnitur", "10:00", "18:00", "Nachbarschaftsfest", None,
          "Aufbau im Gemeinschaftsgarten.", units=6),
-    Once(SAT, True, "Gartenfreunde Plauen", "Musikanlage", "13:00", "18:00", "Gartenfest", None),
+    Once(SAT, True, "Gartenfreunde Plauen", "Musikanlage", "13:00", "18:00", "Nachbarschaftsfest", None),
     Once(TUE, True, "Hausaufgabenhilfe der Diakonie", "Moderationskoffer", "14:00", "16:00", "Elternnachmittag", None),
     Once(TUE, True, "Evangelische Kirchgemeinde", "Begegnungscafé", "15:00", "17:00", "Seniorenkaffee", 30,
          "Wir bringen Kuchen mit."),
@@ -203,7 +225,7 @@ ONCE = (
          "Mit Dolmetscherin für Arabisch.", outcome=Status.PENDING, asked_hours_ago=6),
     # ... one wants more benches than are left ...
     Once(SAT, True, "Evangelische Kirchgemeinde", "Bierzeltgarnitur", "12:00", "18:00", "Gemeindefest", None,
-         "Abholung am Freitag ab 16 Uhr.", units=6, outcome=Status.PENDING, asked_hours_ago=28),
+         "Für den Kirchhof; wir holen sie selbst ab.", units=6, outcome=Status.PENDING, asked_hours_ago=28),
     # ... and some that fit.
     Once(SAT, True, "Deutsch für alle e.V.", "Seminarraum 1", "10:00", "13:00", "Prüfungsvorbereitung B1", 12,
          "Übungstest mit Hörverstehen.", outcome=Status.PENDING, asked_hours_ago=44),
@@ -293,6 +315,7 @@ def plan_bookings(today: date) -> list[Planned]:
 
 
 def has_users(session: Session) -> bool:
+    """Does the database hold any account at all?"""
     return session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
 
 
@@ -314,7 +337,6 @@ def seed(
     }
     requesters = _requesters(session, organisations, password_method, report)
     manager = users[MANAGER_EMAIL]
-    session.flush()
     for plan in plan_bookings(today):
         requester = requesters.get(plan.organisation)
         if requester is None:
