@@ -24,6 +24,10 @@ SLOTS_PER_HOUR = 60 // SLOT_MINUTES
 SLOTS = (LAST_HOUR - FIRST_HOUR) * SLOTS_PER_HOUR  # 64 columns, lines 1..65
 LAST_LINE = SLOTS + 1
 
+# board.css has a class for each of this many lanes (.lane-N, .lanes-N); rarer
+# further lanes are placed by the browser (grid-auto-flow: dense).
+MAX_LANES = 12
+
 # Group order on the board; a resource kind compares equal to its stored value.
 KIND_ORDER = ("room", "plot", "equipment")
 
@@ -188,3 +192,9 @@ def phase(starts_at: datetime, ends_at: datetime, at: datetime) -> str:
 def in_order(bookings: Iterable[Timed]) -> list[Any]:
     """The day's bookings as a list in time order: by start, then end, then resource."""
     return sorted(bookings, key=lambda b: (b.starts_at, b.ends_at, b.resource_id))
+
+
+def split_past(bookings: Iterable[Timed], at: datetime) -> tuple[list[Any], list[Any]]:
+    """Those over by `at`, and those running or still to come; both in time order."""
+    ordered = in_order(bookings)
+    return [b for b in ordered if b.ends_at <= at], [b for b in ordered if b.ends_at > at]

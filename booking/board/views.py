@@ -28,7 +28,7 @@ LAST_DAY = date(2100, 12, 31)
 
 def _within_range(form, field) -> None:
     if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(_l("Please choose a date between 2000 and 2100."))
+        raise ValidationError(_l("Please choose a valid date between 2000 and 2100."))
 
 
 class DayForm(FlaskForm):
@@ -49,32 +49,28 @@ class Entry:
     resource_id: int
     starts_at: datetime
     ends_at: datetime
-    organisation: str | None  # None: the viewer learns only that the time is booked
+    detailed: bool  # False: the viewer learns only that the time is booked
+    organisation: str | None
     title: str | None
     attendees: int | None
     units: int | None
     own: bool  # a partner's own organisation booked it
 
-    @property
-    def detailed(self) -> bool:
-        return self.organisation is not None
-
 
 def entry(booking: Booking, viewer: User) -> Entry:
     """What `viewer` may see of `booking` on the board."""
-    own = viewer.role == Role.PARTNER and viewer.organisation_id == booking.organisation_id
-    if not policy.sees_details(viewer, booking):
-        return Entry(booking.id, booking.resource_id, booking.starts_at, booking.ends_at, None, None, None, None, own)
+    detailed = policy.sees_details(viewer, booking)
     return Entry(
-        booking.id,
-        booking.resource_id,
-        booking.starts_at,
-        booking.ends_at,
-        booking.organisation.name,
-        booking.title,
-        booking.attendees,
-        booking.units,
-        own,
+        id=booking.id,
+        resource_id=booking.resource_id,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        detailed=detailed,
+        organisation=booking.organisation.name if detailed else None,
+        title=booking.title if detailed else None,
+        attendees=booking.attendees if detailed else None,
+        units=booking.units if detailed else None,
+        own=viewer.role == Role.PARTNER and viewer.organisation_id == booking.organisation_id,
     )
 
 
@@ -105,23 +101,27 @@ def day():
     if not form.validate():
         return render("board/day.html", "partials/_board.html", status=422, form=form, day=None, today=today())
 
-    shown = form.date.data or today()
     at = now()
+    house_today = today()
+    shown = form.date.data or house_today
     resources = db.session.scalars(sa.select(Resource).where(Resource.active)).all()
     entries = [entry(b, current_user) for b in approved_on(shown)]
+    # Today the list starts with what is on now; what is over folds away.
+    earlier, agenda = grid.split_past(entries, at) if shown == house_today else ([], grid.in_order(entries))
     return render(
         "board/day.html",
         "partials/_board.html",
         form=form,
         day=shown,
-        today=today(),
+        today=house_today,
         previous_day=shown - timedelta(days=1) if shown > FIRST_DAY else None,
         next_day=shown + timedelta(days=1) if shown < LAST_DAY else None,
         groups=grid.board(shown, resources, entries),
         hours=grid.hours(),
-        agenda=grid.in_order(entries),
-        resource_names={r.id: r.name for r in resources},
+        max_lanes=grid.MAX_LANES,
+        earlier=earlier,
+        agenda=agenda,
+        resources={r.id: r for r in resources},
         now_line=grid.now_line(shown, at),
         phase=lambda e: grid.phase(e.starts_at, e.ends_at, at),
-        at=at,
     )
