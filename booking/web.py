@@ -2,7 +2,9 @@
 
 from functools import wraps
 
-from flask import abort, render_template, request
+from urllib.parse import urlsplit
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -50,6 +52,20 @@ def get_or_404(model, ident):
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """Send a logged-out visitor to the login page and back; htmx follows with a full page load."""
+    target = request.full_path.rstrip("?")
+    if is_htmx():
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = (current.path or "/") + (f"?{current.query}" if current.query else "")
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("auth.login", next=target)
+        return response
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for("auth.login", next=target))
 
 
 def _error(error):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from booking import create_app
@@ -108,8 +110,20 @@ def app(app_config):
         db.engine.dispose()
 
 
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty `g`, as in production, although the test keeps the
+    app context open (Flask would otherwise share it, with the logged-in user and language)."""
+
+    def open(self, *args, **kwargs):
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            app_ctx.g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

@@ -7,9 +7,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice, enum_coerce
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .. import labels, policy
 from ..extensions import db
@@ -60,7 +77,10 @@ class Unique:
 
 
 def commit_or_mark_taken(form) -> bool:
-    """Commit the one transaction; if another save took a unique value first, roll back and say so at its field."""
+    """Commit the one transaction.
+
+    If another save took a unique value since the form was checked, roll back and say so at its field.
+    """
     try:
         db.session.commit()
     except IntegrityError:
@@ -118,7 +138,8 @@ class ResourceForm(EditingForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.kind.data == ResourceKind.EQUIPMENT and self.quantity.data is None and not self.quantity.errors:
+        missing = self.quantity.data is None and not self.quantity.errors
+        if self.kind.data == ResourceKind.EQUIPMENT and missing:
             self.quantity.errors.append(_("Say how many units the house has."))
             valid = False
         return valid
@@ -157,7 +178,9 @@ class OrganisationForm(EditingForm):
         coerce=enum_coerce(OrganisationKind),
         validators=[InputRequired()],
     )
-    contact_name = StringField(_l("Contact person"), filters=[strip], validators=[Optional(), Length(max=120)])
+    contact_name = StringField(
+        _l("Contact person"), filters=[strip], validators=[Optional(), Length(max=120)]
+    )
     email = EmailField(_l("E-mail"), filters=[strip], validators=[Optional(), Length(max=254), Email()])
     phone = TelField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
 
@@ -189,7 +212,9 @@ class AccountForm(EditingForm):
         self.role.choices = [SelectChoice(r.value, labels.ROLE[r]) for r in policy.assignable_roles(actor)]
         # New members join active groups only; an account keeps the group it is in.
         keep = editing.organisation_id if editing is not None else None
-        offered = Organisation.active if keep is None else sa.or_(Organisation.active, Organisation.id == keep)
+        offered = Organisation.active
+        if keep is not None:
+            offered = sa.or_(offered, Organisation.id == keep)
         groups = db.session.scalars(sa.select(Organisation).where(offered).order_by(Organisation.name))
         self.organisation_id.choices = [SelectChoice("", _l("No group"))] + [
             SelectChoice(str(g.id), g.name if g.active else _l("%(name)s (inactive)", name=g.name))
@@ -198,7 +223,8 @@ class AccountForm(EditingForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.role.data == Role.PARTNER and self.organisation_id.data is None and not self.organisation_id.errors:
+        missing = self.organisation_id.data is None and not self.organisation_id.errors
+        if self.role.data == Role.PARTNER and missing:
             self.organisation_id.errors.append(_("A partner account needs a group."))
             valid = False
         return valid
@@ -221,7 +247,9 @@ class AccountNewForm(AccountForm):
             Unique(User.email, _l("There is already an account with this e-mail address.")),
         ],
     )
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="de", validators=[InputRequired()])
+    language = SelectField(
+        _l("Language"), choices=LANGUAGE_CHOICES, default="de", validators=[InputRequired()]
+    )
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
 
     def apply_to(self, user: User) -> None:

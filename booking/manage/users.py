@@ -25,7 +25,9 @@ def _form_page(form, account=None):
 def users():
     """List every account with its role and group, active ones first."""
     rows = db.session.scalars(
-        sa.select(User).options(joinedload(User.organisation)).order_by(User.active.desc(), User.name, User.email)
+        sa.select(User)
+        .options(joinedload(User.organisation))
+        .order_by(User.active.desc(), User.name, User.email)
     ).all()
     return render_template("manage/users.html", accounts=rows)
 

@@ -89,3 +89,11 @@ def test_start_page_sends_each_role_to_its_work(client, auth, make):
         auth.login(make.user(role))
         assert client.get("/").headers["Location"] == home
         auth.logout()
+
+
+def test_logged_out_htmx_request_sends_the_browser_to_login_and_back(client):
+    response = client.get("/board/?date=2027-01-12", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://localhost/board/?date=2027-01-11"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/board/?date%3D2027-01-11"
+    assert response.get_data(as_text=True) == ""

@@ -245,7 +245,7 @@ def test_anonymous_visitor_is_sent_to_login_and_back(client, make):
     partner = make.user(Role.PARTNER)
     response = client.get("/requests/new")
     assert response.status_code == 302
-    assert "/login?next=%2Frequests%2Fnew" in response.headers["Location"]
+    assert response.headers["Location"] == "/login?next=/requests/new"
     login = client.post("/login", data={"email": partner.email, "password": "richtig-gutes-passwort",
                                         "next": "/requests/new"})
     assert login.headers["Location"] == "/requests/new"
