@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -39,6 +40,12 @@ class UTCDateTime(sa.types.TypeDecorator):
 class StrEnum(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
+
+
+def natural_key(name: str) -> list[tuple[bool, int | str]]:
+    """Sort names as people read them: "Beet 2" before "Beet 10"."""
+    return [(not part.isdigit(), int(part) if part.isdigit() else part.casefold())
+            for part in re.split(r"(\d+)", name)]
 
 
 class OrganisationKind(StrEnum):
@@ -167,6 +174,11 @@ class Resource(db.Model):
     capacity: Mapped[int | None] = mapped_column()  # people, for rooms
     quantity: Mapped[int] = mapped_column(default=1)  # units, for equipment
     active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Rooms, plots, equipment; within a kind by name in natural order."""
+        return (list(ResourceKind).index(self.kind), natural_key(self.name))
 
     def __repr__(self) -> str:
         return f"<Resource {self.name!r}>"

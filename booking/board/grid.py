@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from ..clock import local, to_utc
+from ..models import natural_key
 
 FIRST_HOUR = 7
 LAST_HOUR = 23
@@ -163,7 +164,7 @@ def board(day: date, resources: Iterable[Placeable], bookings: Iterable[Timed]) 
             by_resource.setdefault(item.resource_id, []).append((item, placed))
 
     groups: dict[Any, list[Row]] = {}
-    for resource in sorted(resources, key=lambda r: (_kind_rank(r.kind), r.name.casefold())):
+    for resource in sorted(resources, key=lambda r: (_kind_rank(r.kind), natural_key(r.name))):
         placed = sorted(by_resource.get(resource.id, []), key=lambda p: (p[1].start, p[1].end))
         lane_of = lanes([s for _, s in placed])
         blocks = tuple(Block(item, s, lane) for (item, s), lane in zip(placed, lane_of))

@@ -37,9 +37,8 @@ class SlotAnswer:
 
 
 def active_resources() -> list[Resource]:
-    return db.session.scalars(
-        sa.select(Resource).where(Resource.active).order_by(Resource.kind, Resource.name)
-    ).all()
+    resources = db.session.scalars(sa.select(Resource).where(Resource.active)).all()
+    return sorted(resources, key=lambda r: r.sort_key)
 
 
 def evaluate_slot(form: SlotCheckForm | RequestForm) -> SlotAnswer:

@@ -179,3 +179,10 @@ def test_today_the_list_folds_away_what_is_over():
     earlier, rest = grid.split_past(items, at(ORDINARY, "10:00"))
     assert [b.name for b in earlier] == ["over"]
     assert [b.name for b in rest] == ["on", "later"]
+
+
+def test_plots_are_listed_in_number_order():
+    day = date(2027, 5, 4)
+    names = ["Beet 10", "Beet 2", "Beet 1", "Beet 12"]
+    groups = grid.board(day, [resource(i, ResourceKind.PLOT, n) for i, n in enumerate(names, 1)], [])
+    assert [row.resource.name for row in groups[0].rows] == ["Beet 1", "Beet 2", "Beet 10", "Beet 12"]
