@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .models import Booking, Resource, ResourceKind, Status
+
+
+# No booking is longer than this (workflow.request_problems refuses longer ones). Queries use it
+# as a lower bound on the start, so the time indexes scan a short range instead of all history.
+LONGEST_BOOKING = timedelta(hours=25)
+
+
+def overlapping(starts_at: datetime, ends_at: datetime):
+    """SQL condition: the booking overlaps [starts_at, ends_at) (half-open)."""
+    return sa.and_(
+        Booking.starts_at < ends_at,
+        Booking.ends_at > starts_at,
+        Booking.starts_at > starts_at - LONGEST_BOOKING,
+    )
 
 
 @dataclass
@@ -83,8 +97,7 @@ def _open_bookings(session: Session, resource_ids, starts_at: datetime, ends_at:
         .where(
             Booking.resource_id.in_(resource_ids),
             Booking.status.in_((Status.APPROVED, Status.PENDING)),
-            Booking.starts_at < ends_at,
-            Booking.ends_at > starts_at,
+            overlapping(starts_at, ends_at),
         )
         .order_by(Booking.starts_at)
     ).all()
@@ -109,17 +122,14 @@ def check_many(session: Session, bookings: list[Booking]) -> dict[int, SlotRepor
         return {}
     windows = sa.or_(
         *(
-            sa.and_(
-                Booking.resource_id == b.resource_id,
-                Booking.starts_at < b.ends_at,
-                Booking.ends_at > b.starts_at,
-            )
+            sa.and_(Booking.resource_id == b.resource_id, overlapping(b.starts_at, b.ends_at))
             for b in bookings
         )
     )
     candidates = session.scalars(
         sa.select(Booking)
         .where(windows, Booking.status.in_((Status.APPROVED, Status.PENDING)))
+        .options(joinedload(Booking.organisation))
         .order_by(Booking.starts_at)
     ).all()
     by_resource: dict[int, list[Booking]] = defaultdict(list)

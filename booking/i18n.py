@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.dates import format_date, format_datetime, format_skeleton
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -46,7 +46,13 @@ def long_date(value: date) -> str:
 
 
 def local_time(value: datetime) -> str:
-    return format_time(value.astimezone(HOUSE_TZ), format="HH:mm", locale=_locale())
+    """24-hour "18:30", as read in both languages (and fast: the board shows hundreds)."""
+    return value.astimezone(HOUSE_TZ).strftime("%H:%M")
+
+
+def local_day(value: datetime) -> date:
+    """The house's calendar day of an instant."""
+    return value.astimezone(HOUSE_TZ).date()
 
 
 def local_datetime(value: datetime) -> str:
@@ -60,6 +66,7 @@ def init_app(app) -> None:
         weekday_date=weekday_date,
         long_date=long_date,
         local_time=local_time,
+        local_day=local_day,
         local_datetime=local_datetime,
     )
     app.jinja_env.globals["current_language"] = _locale

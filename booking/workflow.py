@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from .availability import check_slot
+from .availability import LONGEST_BOOKING, check_slot
 from .models import AuditEvent, Booking, Organisation, Resource, ResourceKind, Status, User
 
 # Which status may follow which.
@@ -56,6 +56,8 @@ def request_problems(
         return [Problem("resource_id", _l("This resource cannot be booked. Please choose another."))]
     if ends_at <= starts_at:
         problems.append(Problem("end", _l("The end must be after the start.")))
+    elif ends_at - starts_at > LONGEST_BOOKING:
+        problems.append(Problem("end", _l("A booking lasts one day at most.")))
     if starts_at < at:
         problems.append(Problem("start", _l("The start lies in the past.")))
     if resource.capacity is not None and attendees is not None and attendees > resource.capacity:

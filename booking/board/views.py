@@ -17,6 +17,7 @@ from wtforms.validators import Optional, ValidationError
 from . import bp
 from . import grid
 from .. import policy
+from ..availability import overlapping
 from ..clock import day_bounds, now, today
 from ..extensions import db
 from ..models import Booking, Resource, Role, Status, User
@@ -84,8 +85,7 @@ def approved_on(day: date) -> list[Booking]:
             .where(
                 Resource.active,
                 Booking.status == Status.APPROVED,
-                Booking.starts_at < end,
-                Booking.ends_at > start,
+                overlapping(start, end),
             )
             .options(joinedload(Booking.organisation))
             .order_by(Booking.starts_at, Booking.ends_at, Booking.id)

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from . import bp
 from .. import workflow
-from ..availability import check_many
+from ..availability import check_many, overlapping
 from ..clock import now
 from ..extensions import db
 from ..forms import EmptyForm
@@ -88,8 +88,7 @@ def _respond(booking: Booking, status: int = 200, error: str | None = None, reje
         rivals = db.session.scalars(
             _with_details(_pending_query()).where(
                 Booking.resource_id == booking.resource_id,
-                Booking.starts_at < booking.ends_at,
-                Booking.ends_at > booking.starts_at,
+                overlapping(booking.starts_at, booking.ends_at),
             )
         ).all()
     reports = check_many(db.session, [booking, *rivals])

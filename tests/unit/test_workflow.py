@@ -78,3 +78,12 @@ def test_request_problems_name_the_field(app, make):
     assert [p.field for p in workflow.request_problems(beamer, at(day, "10:00"), at(day, "11:00"), None, 3, now())] == ["units"]
     closed = make.resource(active=False)
     assert [p.field for p in workflow.request_problems(closed, at(day, "10:00"), at(day, "11:00"), 1, 1, now())] == ["resource_id"]
+
+
+def test_a_booking_lasts_one_day_at_most(app, make):
+    from datetime import timedelta
+
+    room = make.resource()
+    day = future_day()
+    problems = workflow.request_problems(room, at(day, "10:00"), at(day + timedelta(days=2), "10:00"), 1, 1, now())
+    assert [p.field for p in problems] == ["end"]
