@@ -99,6 +99,7 @@ def _open_bookings(session: Session, resource_ids, starts_at: datetime, ends_at:
             Booking.status.in_((Status.APPROVED, Status.PENDING)),
             overlapping(starts_at, ends_at),
         )
+        .options(joinedload(Booking.organisation))
         .order_by(Booking.starts_at)
     ).all()
 
@@ -120,18 +121,13 @@ def check_many(session: Session, bookings: list[Booking]) -> dict[int, SlotRepor
     """Reports for a page of requests at once: one query, whatever the number of rows."""
     if not bookings:
         return {}
-    windows = sa.or_(
-        *(
-            sa.and_(Booking.resource_id == b.resource_id, overlapping(b.starts_at, b.ends_at))
-            for b in bookings
-        )
+    # One time range over the whole page on the page's resources; _report sorts out the overlaps.
+    candidates = _open_bookings(
+        session,
+        {b.resource_id for b in bookings},
+        min(b.starts_at for b in bookings),
+        max(b.ends_at for b in bookings),
     )
-    candidates = session.scalars(
-        sa.select(Booking)
-        .where(windows, Booking.status.in_((Status.APPROVED, Status.PENDING)))
-        .options(joinedload(Booking.organisation))
-        .order_by(Booking.starts_at)
-    ).all()
     by_resource: dict[int, list[Booking]] = defaultdict(list)
     for c in candidates:
         by_resource[c.resource_id].append(c)
