@@ -20,7 +20,7 @@ RESOURCE_KIND = {
 RESOURCE_KIND_SINGULAR = {
     ResourceKind.ROOM: _l("Room"),
     ResourceKind.PLOT: _l("Garden plot"),
-    ResourceKind.EQUIPMENT: _l("Equipment"),
+    ResourceKind.EQUIPMENT: _l("Piece of equipment"),
 }
 
 ORGANISATION_KIND = {

@@ -251,3 +251,11 @@ def test_anonymous_visitor_is_sent_to_login_and_back(client, make):
     assert login.headers["Location"] == "/requests/new"
 
 
+
+
+def test_fields_are_marked_invalid_only_when_they_are(client, partner, room):
+    html = client.get("/requests/new").get_data(as_text=True)
+    assert "aria-invalid" not in html and '"None"' not in html
+    bad = client.post("/requests/new", data=request_data(room, title="")).get_data(as_text=True)
+    assert bad.count('aria-invalid="true"') == 1
+    assert 'aria-describedby="title-hint title-error"' in bad
