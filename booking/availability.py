@@ -1,137 +1,230 @@
-"""Is a resource free for [start, end)? Conflicts of one request, or of a whole page of them.
+"""Availability against the database: load what the rules need, judge, suggest alternatives.
 
-Plain functions over the session: no request, no templates. Intervals are half-open,
-so a booking that ends at 12:00 and one that starts at 12:00 do not clash.
+The rules themselves are in rules.py; this module loads the bookings, closures and opening
+hours for a time window in a few indexed queries and hands them over. No request, no templates.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from .models import Booking, Resource, ResourceKind, Status
+from .clock import LocalTimeError, day_bounds, local, to_utc
+from .models import Booking, Closure, OpeningHours, Resource, ResourceKind, Status
+from .rules import LONGEST, LONGEST_BUSY, Ask, Limits, Part, Verdict, WeekHours, ask_for, judge
 
-
-# No booking is longer than this (workflow.request_problems refuses longer ones). Queries use it
-# as a lower bound on the start, so the time indexes scan a short range instead of all history.
-LONGEST_BOOKING = timedelta(hours=25)
+OPEN = (Status.APPROVED, Status.PENDING)
+# The other statuses. "status NOT IN (CLOSED)" selects the same rows as "status IN (OPEN)" (the
+# column holds only Status values), but the database cannot look it up in ix_booking_status_time:
+# SQLite without statistics would otherwise prefer that index over ix_booking_resource_busy
+# when many resources are asked about, and read every open booking in the house.
+CLOSED = tuple(status for status in Status if status not in OPEN)
 
 
 def overlapping(starts_at: datetime, ends_at: datetime):
-    """SQL condition: the booking overlaps [starts_at, ends_at) (half-open)."""
+    """SQL: the booking itself overlaps [starts_at, ends_at) (for the board and the queue).
+
+    Rooms and equipment are booked for a day at most, so only bookings that start shortly
+    before the range need looking at; plots, booked for a season, are looked at in full.
+    """
+    plots = sa.select(Resource.id).where(Resource.kind == ResourceKind.PLOT).scalar_subquery()
     return sa.and_(
         Booking.starts_at < ends_at,
         Booking.ends_at > starts_at,
-        Booking.starts_at > starts_at - LONGEST_BOOKING,
+        sa.or_(Booking.starts_at > starts_at - LONGEST[ResourceKind.ROOM], Booking.resource_id.in_(plots)),
+    )
+
+
+def busy_overlapping(resources: Iterable[Resource], busy_from: datetime, busy_until: datetime):
+    """SQL: bookings of these resources whose busy span overlaps [busy_from, busy_until).
+
+    The lower bound on busy_from (the longest busy span of the resource's kind) keeps the
+    scan of ix_booking_resource_busy short however long the history is.
+    """
+    by_kind: dict[ResourceKind, set[int]] = defaultdict(set)
+    for r in resources:
+        by_kind[r.kind].add(r.id)
+    return sa.and_(
+        Booking.busy_from < busy_until,
+        Booking.busy_until > busy_from,
+        sa.or_(*(
+            sa.and_(Booking.resource_id.in_(sorted(ids)), Booking.busy_from > busy_from - LONGEST_BUSY[kind])
+            for kind, ids in by_kind.items()
+        )),
     )
 
 
 @dataclass
-class SlotReport:
-    """What stands in the way of one request for [starts_at, ends_at)."""
+class Situation:
+    """Everything the rules need about some resources over a window of time."""
 
-    approved: list[Booking] = field(default_factory=list)  # approved bookings that overlap
-    pending: list[Booking] = field(default_factory=list)  # other pending requests that overlap
-    units_free: int | None = None  # equipment: units left at the busiest instant
-
-    @property
-    def blocked(self) -> bool:
-        """Approving now would break the house's promise to someone else."""
-        if self.units_free is not None:
-            return self.units_free < 0
-        return bool(self.approved)
-
-    @property
-    def free(self) -> bool:
-        return not self.blocked and not self.pending
+    bookings: list[Booking]
+    closures: list[Closure]
+    hours: WeekHours
 
 
-def peak_units(bookings: list[Booking], starts_at: datetime, ends_at: datetime) -> int:
-    """The most units the bookings hold at any single instant within [starts_at, ends_at)."""
-    events: list[tuple[datetime, int]] = []
-    for b in bookings:
-        if b.overlaps(starts_at, ends_at):
-            events.append((max(b.starts_at, starts_at), b.units))
-            events.append((min(b.ends_at, ends_at), -b.units))
-    # At equal instants releases come first: [10, 12) and [12, 14) never add up.
-    events.sort(key=lambda e: (e[0], e[1]))
-    peak = held = 0
-    for _, delta in events:
-        held += delta
-        peak = max(peak, held)
-    return peak
+def house_hours(session: Session) -> WeekHours:
+    return WeekHours(session.scalars(sa.select(OpeningHours)).all())
 
 
-def _report(
-    resource: Resource,
-    starts_at: datetime,
-    ends_at: datetime,
-    units: int,
-    candidates: list[Booking],
-    exclude_id: int | None,
-) -> SlotReport:
-    report = SlotReport()
-    for other in candidates:
-        if other.id == exclude_id or other.resource_id != resource.id:
-            continue
-        if not other.overlaps(starts_at, ends_at):
-            continue
-        if other.status == Status.APPROVED:
-            report.approved.append(other)
-        elif other.status == Status.PENDING:
-            report.pending.append(other)
-    if resource.kind == ResourceKind.EQUIPMENT:
-        held = peak_units(report.approved, starts_at, ends_at)
-        report.units_free = resource.quantity - held - units
-    return report
-
-
-def _open_bookings(session: Session, resource_ids, starts_at: datetime, ends_at: datetime):
-    """Approved and pending bookings of these resources that overlap [starts_at, ends_at)."""
-    return session.scalars(
+def situation(session: Session, resources: Sequence[Resource], busy_from: datetime, busy_until: datetime,
+              hours: WeekHours | None = None) -> Situation:
+    """Open bookings and closures around [busy_from, busy_until) for these resources."""
+    bookings = session.scalars(
         sa.select(Booking)
-        .where(
-            Booking.resource_id.in_(resource_ids),
-            Booking.status.in_((Status.APPROVED, Status.PENDING)),
-            overlapping(starts_at, ends_at),
-        )
+        .where(Booking.status.not_in(CLOSED), busy_overlapping(resources, busy_from, busy_until))
         .options(joinedload(Booking.organisation))
-        .order_by(Booking.starts_at)
+        .order_by(Booking.busy_from)
     ).all()
+    ids = {r.id for r in resources}
+    closures = session.scalars(
+        sa.select(Closure)
+        .where(Closure.starts_at < busy_until, Closure.ends_at > busy_from)
+        .where(sa.or_(Closure.resource_id.is_(None), Closure.resource_id.in_(sorted(ids))))
+        .order_by(Closure.starts_at)
+    ).all()
+    return Situation(list(bookings), list(closures), hours or house_hours(session))
 
 
-def check_slot(
-    session: Session,
-    resource: Resource,
-    starts_at: datetime,
-    ends_at: datetime,
-    units: int = 1,
-    exclude_id: int | None = None,
-) -> SlotReport:
-    """Report what overlaps one requested slot (one query)."""
-    candidates = _open_bookings(session, [resource.id], starts_at, ends_at)
-    return _report(resource, starts_at, ends_at, units, list(candidates), exclude_id)
+def _busy_window(ask: Ask) -> tuple[datetime, datetime]:
+    spans = [p.resource.busy_span(ask.starts_at, ask.ends_at) for p in ask.parts]
+    return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
-def check_many(session: Session, bookings: list[Booking]) -> dict[int, SlotReport]:
-    """Reports for a page of requests at once: one query, whatever the number of rows."""
+def check(session: Session, ask: Ask, at: datetime, limits: Limits | None = None,
+          exclude: frozenset[int] = frozenset()) -> Verdict:
+    """Judge one request against the database (three small queries)."""
+    if ask.ends_at <= ask.starts_at:
+        return judge(ask, at=at, bookings=[], closures=[], hours=WeekHours([]), limits=limits)
+    found = situation(session, [p.resource for p in ask.parts], *_busy_window(ask))
+    return judge(ask, at=at, bookings=found.bookings, closures=found.closures, hours=found.hours,
+                 limits=limits, exclude=exclude)
+
+
+def check_booking(session: Session, booking: Booking, at: datetime) -> Verdict:
+    """Judge an existing request (and its bundled items) for approval: the house rules only."""
+    return check(session, ask_for(booking), at, exclude=frozenset(b.id for b in booking.parts))
+
+
+def check_many(session: Session, bookings: Sequence[Booking], at: datetime) -> dict[int, Verdict]:
+    """Verdicts for a page of requests at once: three queries, whatever the number of rows."""
     if not bookings:
         return {}
-    # One time range over the whole page on the page's resources; _report sorts out the overlaps.
-    candidates = _open_bookings(
-        session,
-        {b.resource_id for b in bookings},
-        min(b.starts_at for b in bookings),
-        max(b.ends_at for b in bookings),
-    )
-    by_resource: dict[int, list[Booking]] = defaultdict(list)
-    for c in candidates:
-        by_resource[c.resource_id].append(c)
+    asks = {b.id: ask_for(b) for b in bookings}
+    resources = {p.resource.id: p.resource for ask in asks.values() for p in ask.parts}
+    windows = [_busy_window(ask) for ask in asks.values() if ask.ends_at > ask.starts_at]
+    if not windows:
+        return {b.id: Verdict() for b in bookings}
+    found = situation(session, list(resources.values()), min(w[0] for w in windows), max(w[1] for w in windows))
     return {
-        b.id: _report(b.resource, b.starts_at, b.ends_at, b.units, by_resource[b.resource_id], b.id)
+        b.id: judge(asks[b.id], at=at, bookings=found.bookings, closures=found.closures, hours=found.hours,
+                    exclude=frozenset(p.id for p in b.parts))
         for b in bookings
     }
+
+
+# --- alternatives ------------------------------------------------------------------------------
+
+SEARCH_DAYS = 14  # how far ahead the next free slots are looked for
+STEP = {ResourceKind.ROOM: timedelta(minutes=30), ResourceKind.EQUIPMENT: timedelta(minutes=30)}
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A free slot to suggest: the same request in another resource or at another time."""
+
+    resource: Resource
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _others_of_kind(session: Session, ask: Ask) -> list[Resource]:
+    """Other active resources of the lead's kind that hold the people and the units asked for."""
+    lead, units = ask.lead, ask.parts[0].units
+    query = sa.select(Resource).where(Resource.active, Resource.kind == lead.kind, Resource.id != lead.id)
+    if ask.attendees is not None:
+        query = query.where(sa.or_(Resource.capacity.is_(None), Resource.capacity >= ask.attendees))
+    if lead.kind == ResourceKind.EQUIPMENT:
+        query = query.where(Resource.quantity >= units)
+    others = session.scalars(query).all()
+    # The closest fit first: the smallest room that is big enough, then by name.
+    return sorted(others, key=lambda r: (r.capacity or 0, r.sort_key))
+
+
+def _day_starts(ask: Ask, day: date, hours: WeekHours) -> list[datetime]:
+    """Candidate start instants on one local day, in steps, within the lead's opening hours."""
+    lead = ask.lead
+    if lead.whole_days:
+        try:
+            return [to_utc(day, datetime.min.time())]
+        except LocalTimeError:
+            return []
+    window = hours.window(lead.id, day)
+    if window is None:
+        return []
+    opens, closes = (t.astimezone(ask.starts_at.tzinfo) for t in window)
+    step = STEP[lead.kind]
+    starts, moment = [], opens  # steps in UTC, so the night the clocks change counts right
+    while moment + ask.length <= closes:
+        starts.append(moment)
+        moment += step
+    return starts
+
+
+def alternatives(session: Session, ask: Ask, at: datetime, limits: Limits | None = None,
+                 wanted: int = 3) -> list[Alternative]:
+    """Up to `wanted` free suggestions: the same time in another resource of the same kind,
+    then the next free slots of the same length in the chosen resource, one a day: later that
+    day, then the same time (or the nearest free time) on the following days."""
+    hours = house_hours(session)
+    free: list[Alternative] = []
+
+    others = _others_of_kind(session, ask)
+    if others:
+        asks = [ask.moved(ask.starts_at, r) for r in others]
+        # Each room with its own buffers: load what any of their busy spans could meet.
+        windows = [_busy_window(other) for other in asks]
+        found = situation(session, [*others, *(p.resource for p in ask.parts[1:])],
+                          min(w[0] for w in windows), max(w[1] for w in windows), hours)
+        for other in asks:
+            verdict = judge(other, at=at, bookings=found.bookings, closures=found.closures, hours=hours,
+                            limits=limits)
+            if verdict.free:
+                free.append(Alternative(other.lead, other.starts_at, other.ends_at))
+                break
+
+    first_day = local(ask.starts_at).date()
+    last_day = first_day + timedelta(days=SEARCH_DAYS)
+    window_from = min(day_bounds(first_day)[0], ask.starts_at) - LONGEST_BUSY[ask.lead.kind]
+    window_until = day_bounds(last_day)[1] + ask.length + LONGEST_BUSY[ask.lead.kind]
+    found = situation(session, [p.resource for p in ask.parts], window_from, window_until, hours)
+    wanted_time = local(ask.starts_at).time()
+    later: list[Alternative] = []
+    day = first_day
+    while day <= last_day and len(later) < wanted:
+        starts = _day_starts(ask, day, hours)
+        if day == first_day:
+            starts = [s for s in starts if s > ask.starts_at]
+        else:  # the requested time first, then the nearest to it
+            starts.sort(key=lambda s: abs(
+                datetime.combine(day, local(s).time()) - datetime.combine(day, wanted_time)))
+        # Each candidate is judged against the bookings its day's busy spans could meet, not
+        # against the whole fortnight's: the rules skip the others anyway.
+        near = found.bookings
+        if starts:
+            lo, hi = _busy_window(ask.moved(min(starts)))[0], _busy_window(ask.moved(max(starts)))[1]
+            near = [b for b in found.bookings if b.busy_from < hi and lo < b.busy_until]
+        for start in starts:
+            moved = ask.moved(start)
+            verdict = judge(moved, at=at, bookings=near, closures=found.closures, hours=hours,
+                            limits=limits)
+            if verdict.free:
+                later.append(Alternative(moved.lead, moved.starts_at, moved.ends_at))
+                break
+        day += timedelta(days=1)
+    return (free + later)[:wanted]

@@ -18,6 +18,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
     PASSWORD_HASH_METHOD = "scrypt"
     QUEUE_PAGE_SIZE = 50
+    # Partner groups request at least this long ahead, and at most this far ahead.
+    MIN_NOTICE_HOURS = 48
+    HORIZON_DAYS = 180
 
 
 def database_url(value: str) -> str:

@@ -14,13 +14,14 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .availability import check_slot
+from .availability import situation
 from .clock import now as clock_now
 from .clock import to_utc
 from .clock import today as clock_today
 from .models import (
     AuditEvent,
     Booking,
+    Closure,
     Organisation,
     OrganisationKind,
     Resource,
@@ -29,6 +30,7 @@ from .models import (
     Status,
     User,
 )
+from .rules import Ask, Part, occupancy
 from .workflow import TRANSITIONS
 
 DEMO_PASSWORD = "treffpunkt-demo"
@@ -45,6 +47,9 @@ class ResourceSpec:
     location: str = ""
     capacity: int | None = None
     quantity: int = 1
+    setup_minutes: int = 0
+    cleanup_minutes: int = 0
+    max_hours: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,14 @@ class AccountSpec:
 ROOMS = (
     ResourceSpec(ResourceKind.ROOM, "Begegnungscafé", capacity=40, location="Erdgeschoss",
                  description="Offenes Café mit Theke, Tischgruppen und Spielecke für Kinder."),
-    ResourceSpec(ResourceKind.ROOM, "Saal", capacity=80, location="Erdgeschoss",
+    ResourceSpec(ResourceKind.ROOM, "Saal", capacity=80, location="Erdgeschoss", setup_minutes=30,
                  description="Großer Veranstaltungsraum mit kleiner Bühne, Bestuhlung für 80 Personen."),
     ResourceSpec(ResourceKind.ROOM, "Seminarraum 1", capacity=20, location="1. OG",
                  description="Tische in U-Form, Whiteboard und Flipchart."),
     ResourceSpec(ResourceKind.ROOM, "Seminarraum 2", capacity=12, location="1. OG",
                  description="Kleiner Gruppenraum mit Whiteboard, gut für Lerngruppen."),
-    ResourceSpec(ResourceKind.ROOM, "Lehrküche", capacity=10, location="Erdgeschoss",
+    ResourceSpec(ResourceKind.ROOM, "Lehrküche", capacity=10, location="Erdgeschoss", cleanup_minutes=30,
+                 max_hours=6,
                  description="Küche mit vier Kochinseln, Backofen und Geschirr für 40 Personen."),
     ResourceSpec(ResourceKind.ROOM, "Werkstatt", capacity=8, location="Untergeschoss",
                  description="Werkbänke, Handwerkzeug und ein Reparaturstand für Fahrräder."),
@@ -168,10 +174,50 @@ WEEKLY = (
            "Beratung auf Deutsch und Englisch, Dolmetscherin für Arabisch nach Absprache."),
     Weekly((FRI,), "Syrisch-Deutscher Kulturverein", "Lehrküche", "17:00", "21:00", "Kochabend: Syrische Küche", 10,
            "Wir kaufen selbst ein und räumen die Küche wieder auf."),
-    Weekly((SAT,), "Gartenfreunde Plauen", "Beet 1", "10:00", "14:00", "Gartentag", 4, "Jäten und Gießen."),
-    Weekly((SAT,), "Gartenfreunde Plauen", "Beet 2", "10:00", "14:00", "Gartentag", 4, "Jäten und Gießen."),
-    Weekly((SAT,), "Gartenfreunde Plauen", "Beet 7", "10:00", "14:00", "Gartentag", 3, "Kräuterbeet anlegen."),
 )
+
+
+@dataclass(frozen=True)
+class Season:
+    """A garden plot for the coming season, 1 March to 31 October."""
+
+    organisation: str
+    resource: str
+    title: str
+    outcome: Status = Status.APPROVED
+    note: str = ""
+
+
+SEASONS = (
+    Season("Gartenfreunde Plauen", "Beet 1", "Gemüse für den Mittagstisch"),
+    Season("Gartenfreunde Plauen", "Beet 2", "Kräuter und Blumen"),
+    Season("Hausaufgabenhilfe der Diakonie", "Beet 3", "Schulgarten für die Hausaufgabenkinder",
+           note="Ein Hochbeet, damit alle Kinder gut herankommen."),
+    Season("Syrisch-Deutscher Kulturverein", "Beet 7", "Kräuter aus der Heimat", outcome=Status.PENDING,
+           note="Minze, Petersilie und Sumach zum Ausprobieren."),
+)
+
+
+@dataclass(frozen=True)
+class ClosureSpec:
+    """A closure of the house (resource None) from one local day and time to another."""
+
+    resource: str | None
+    first: date
+    start: str
+    last: date
+    end: str
+    reason: str
+
+
+def closures_around(today: date) -> tuple[ClosureSpec, ...]:
+    """The Christmas break ahead and a short closure within the fortnight."""
+    christmas = date(today.year if today.month < 12 or today.day < 24 else today.year + 1, 12, 24)
+    return (
+        ClosureSpec(None, christmas, "00:00", christmas + timedelta(days=9), "24:00", "Weihnachtspause"),
+        ClosureSpec("Musikraum", _next(today, THU), "08:00", _next(today, THU), "13:00",
+                    "Das Klavier wird gestimmt"),
+    )
 
 
 @dataclass(frozen=True)
@@ -191,6 +237,7 @@ class Once:
     outcome: Status = Status.APPROVED
     reason: str = ""
     asked_hours_ago: int = 30  # pending requests only
+    bundle_with: str | None = None  # requested together with the group's booking of this resource
 
 
 ONCE = (
@@ -230,7 +277,7 @@ ONCE = (
     Once(SAT, True, "Deutsch für alle e.V.", "Seminarraum 1", "10:00", "13:00", "Prüfungsvorbereitung B1", 12,
          "Übungstest mit Hörverstehen.", outcome=Status.PENDING, asked_hours_ago=44),
     Once(SAT, True, "Syrisch-Deutscher Kulturverein", "Beamer", "14:00", "18:00", "Kulturnachmittag mit Musik und Tanz", None,
-         outcome=Status.PENDING, asked_hours_ago=51),
+         outcome=Status.PENDING, asked_hours_ago=52, bundle_with="Saal"),
     Once(WED, True, "Gartenfreunde Plauen", "Werkstatt", "16:00", "19:00", "Nistkästen bauen mit Kindern", 8,
          outcome=Status.PENDING, asked_hours_ago=3),
 )
@@ -249,6 +296,7 @@ class Planned:
     outcome: Status
     reason: str = ""
     asked_hours_ago: int = 30
+    bundle_with: str | None = None
 
 
 @dataclass
@@ -259,11 +307,12 @@ class SeedReport:
     organisations: int = 0
     users: int = 0
     bookings: int = 0
+    closures: int = 0
     skipped: int = 0  # planned approvals left out because the slot was already taken
 
     @property
     def added(self) -> int:
-        return self.resources + self.organisations + self.users + self.bookings
+        return self.resources + self.organisations + self.users + self.bookings + self.closures
 
 
 def _hhmm(value: str) -> time:
@@ -306,11 +355,22 @@ def plan_bookings(today: date) -> list[Planned]:
                 one.organisation, one.resource,
                 to_utc(day, _hhmm(one.start)), to_utc(day, _hhmm(one.end)),
                 one.title, one.attendees, one.note, one.units, one.outcome, one.reason, one.asked_hours_ago,
+                one.bundle_with,
             )
         )
-    # Approved bookings first, so that the conflict check sees them before the requests.
+    year = today.year if today.month < 3 else today.year + 1  # the next season that has not begun
+    for season in SEASONS:
+        planned.append(
+            Planned(
+                season.organisation, season.resource,
+                to_utc(date(year, 3, 1), time()), to_utc(date(year, 11, 1), time()),
+                season.title, None, season.note, 1, season.outcome, asked_hours_ago=72,
+            )
+        )
+    # Approved bookings first, so that the conflict check sees them before the requests;
+    # bundled items after the request they belong to.
     order = {Status.APPROVED: 0, Status.CANCELLED: 1, Status.REJECTED: 2, Status.PENDING: 3}
-    planned.sort(key=lambda p: (order[p.outcome], p.starts_at))
+    planned.sort(key=lambda p: (order[p.outcome], p.bundle_with is not None, p.starts_at))
     return planned
 
 
@@ -342,8 +402,23 @@ def seed(
         if requester is None:
             continue
         _ensure_booking(session, plan, resources[plan.resource], requester, manager, now, report)
+    for spec in closures_around(today):
+        _ensure_closure(session, spec, resources, manager, report)
     session.flush()
     return report
+
+
+def _ensure_closure(session: Session, spec: ClosureSpec, resources: dict[str, Resource], manager: User,
+                    report: SeedReport) -> None:
+    starts_at = to_utc(spec.first, _hhmm(spec.start))
+    ends_at = (to_utc(spec.last + timedelta(days=1), time()) if spec.end == "24:00"
+               else to_utc(spec.last, _hhmm(spec.end)))
+    if session.scalar(sa.select(Closure.id).where(Closure.starts_at == starts_at, Closure.reason == spec.reason)):
+        return
+    resource = resources[spec.resource] if spec.resource else None
+    session.add(Closure(resource=resource, starts_at=starts_at, ends_at=ends_at, reason=spec.reason,
+                        created_by=manager))
+    report.closures += 1
 
 
 def _ensure_resource(session: Session, spec: ResourceSpec, report: SeedReport) -> Resource:
@@ -356,6 +431,9 @@ def _ensure_resource(session: Session, spec: ResourceSpec, report: SeedReport) -
             location=spec.location,
             capacity=spec.capacity,
             quantity=spec.quantity,
+            setup_minutes=spec.setup_minutes,
+            cleanup_minutes=spec.cleanup_minutes,
+            max_hours=spec.max_hours,
         )
         session.add(resource)
         report.resources += 1
@@ -445,10 +523,23 @@ def _ensure_booking(
         return
     if plan.outcome in (Status.APPROVED, Status.CANCELLED):
         # Never promise a slot twice, even when the data already holds other bookings.
-        if check_slot(session, resource, plan.starts_at, plan.ends_at, plan.units).blocked:
+        part = Part(resource, plan.units)
+        found = situation(session, [resource], *resource.busy_span(plan.starts_at, plan.ends_at))
+        if occupancy(part, Ask((part,), plan.starts_at, plan.ends_at), found.bookings).reasons:
             report.skipped += 1
             return
+    lead = None
+    if plan.bundle_with:
+        lead = session.scalar(
+            sa.select(Booking).join(Booking.resource).where(
+                Resource.name == plan.bundle_with,
+                Booking.organisation_id == requester.organisation_id,
+                Booking.starts_at == plan.starts_at,
+                Booking.title == plan.title,
+            )
+        )
     booking = Booking(
+        bundle_of=lead,
         resource=resource,
         organisation=requester.organisation,
         requested_by=requester,

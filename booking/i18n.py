@@ -1,10 +1,13 @@
 """Language choice and how dates, times and numbers are shown."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton, get_day_names
+from babel.lists import format_list
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .clock import HOUSE_TZ
@@ -55,8 +58,58 @@ def local_day(value: datetime) -> date:
     return value.astimezone(HOUSE_TZ).date()
 
 
+def day_month(value: date | datetime) -> str:
+    """E.g. "1. März" / "Mar 1"."""
+    if isinstance(value, datetime):
+        value = value.astimezone(HOUSE_TZ).date()
+    return format_skeleton("MMMd", value, locale=_locale())
+
+
+def last_day(end: datetime, short: bool = False) -> str:
+    """The last whole day of a booking that ends at local midnight (a garden plot's season)."""
+    day = (end.astimezone(HOUSE_TZ) - timedelta(hours=12)).date()
+    return day_month(day) if short else weekday_date(day)
+
+
 def local_datetime(value: datetime) -> str:
     return format_datetime(value.astimezone(HOUSE_TZ), format="short", tzinfo=HOUSE_TZ, locale=_locale())
+
+
+def weekday_names(width: str = "wide") -> list[str]:
+    """Monday to Sunday in the reader's language ("wide" or "abbreviated")."""
+    names = get_day_names(width, locale=_locale())
+    return [names[d] for d in range(7)]
+
+
+ORDINALS = {1: _l("first"), 2: _l("second"), 3: _l("third"), 4: _l("fourth"), -1: _l("last")}
+
+
+def _full_date(day: date) -> str:
+    return format_skeleton("yMMMd", day, locale=_locale())
+
+
+def series_pattern(series) -> str:
+    """A series in words, e.g. "Di. und Do., 17:00–19:00, 12. Jan. – 15. Juli 2027"."""
+    short = weekday_names("abbreviated")
+    names = [short[d] for d in series.weekday_numbers]
+    if series.ordinal is not None:
+        when = _("every %(nth)s %(weekday)s of the month", nth=ORDINALS[series.ordinal],
+                 weekday=weekday_names()[series.weekday_numbers[0]])
+    elif series.every > 1:
+        when = _("%(days)s every %(n)s weeks", days=format_list(names, locale=_locale()), n=series.every)
+    else:
+        when = format_list(names, locale=_locale())
+    times = f"{series.start:%H:%M}–{series.end:%H:%M}"
+    if not series.bookings:
+        return f"{when}, {times}"
+    first, last = local_day(series.bookings[0].starts_at), local_day(series.bookings[-1].starts_at)
+    if first == last:
+        span = _full_date(first)
+    elif first.year == last.year:
+        span = f"{day_month(first)} – {_full_date(last)}"
+    else:
+        span = f"{_full_date(first)} – {_full_date(last)}"
+    return f"{when}, {times}, {span}"
 
 
 def init_app(app) -> None:
@@ -68,5 +121,8 @@ def init_app(app) -> None:
         local_time=local_time,
         local_day=local_day,
         local_datetime=local_datetime,
+        last_day=last_day,
+        day_month=day_month,
     )
     app.jinja_env.globals["current_language"] = _locale
+    app.jinja_env.globals["series_pattern"] = series_pattern

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -159,11 +159,18 @@ class User(UserMixin, db.Model):
 sa.Index("ix_user_account_email_lower", sa.func.lower(User.email), unique=True)
 
 
+# Set-up and clean-up buffers are at most this long (minutes) each.
+LONGEST_BUFFER = 240
+
+
 class Resource(db.Model):
     __tablename__ = "resource"
     __table_args__ = (
         sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint(f"setup_minutes BETWEEN 0 AND {LONGEST_BUFFER}", name="setup_in_range"),
+        sa.CheckConstraint(f"cleanup_minutes BETWEEN 0 AND {LONGEST_BUFFER}", name="cleanup_in_range"),
+        sa.CheckConstraint("max_hours IS NULL OR max_hours > 0", name="max_hours_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,6 +181,26 @@ class Resource(db.Model):
     capacity: Mapped[int | None] = mapped_column()  # people, for rooms
     quantity: Mapped[int] = mapped_column(default=1)  # units, for equipment
     active: Mapped[bool] = mapped_column(default=True)
+    # Time the resource needs before and after each booking (the Lehrküche's clean-up).
+    setup_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    cleanup_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The longest booking a partner group may request; None: no limit beyond the house's.
+    max_hours: Mapped[int | None] = mapped_column()
+
+    @property
+    def exclusive(self) -> bool:
+        """Rooms and plots go to one group at a time; equipment is shared out by units."""
+        return self.kind != ResourceKind.EQUIPMENT
+
+    @property
+    def whole_days(self) -> bool:
+        """Garden plots are allocated by whole days."""
+        return self.kind == ResourceKind.PLOT
+
+    def busy_span(self, starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
+        """The time a booking keeps this resource from others: the booking and its buffers."""
+        return (starts_at - timedelta(minutes=self.setup_minutes or 0),
+                ends_at + timedelta(minutes=self.cleanup_minutes or 0))
 
     @property
     def sort_key(self) -> tuple:
@@ -190,8 +217,12 @@ class Booking(db.Model):
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("attendees IS NULL OR attendees > 0", name="attendees_positive"),
         sa.CheckConstraint("units > 0", name="units_positive"),
-        # The board and the conflict check: bookings of one resource by time.
-        sa.Index("ix_booking_resource_time", "resource_id", "starts_at", "ends_at"),
+        sa.CheckConstraint("busy_from <= starts_at AND busy_until >= ends_at", name="busy_covers_booking"),
+        # The conflict check: bookings of one resource by the time they keep it busy.
+        sa.Index("ix_booking_resource_busy", "resource_id", "busy_from", "busy_until"),
+        # The parts of a bundle, the dates of a series.
+        sa.Index("ix_booking_bundle", "bundle_of_id"),
+        sa.Index("ix_booking_series_time", "series_id", "starts_at"),
         # The board for a day and the manager's queue: by status and time.
         sa.Index("ix_booking_status_time", "status", "starts_at"),
         # "Meine Anfragen": one organisation's requests by time.
@@ -208,6 +239,18 @@ class Booking(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # [busy_from, busy_until) is the booking with the resource's set-up and clean-up buffers,
+    # fixed when the request is made. No two approved exclusive bookings' busy spans overlap
+    # (on PostgreSQL an exclusion constraint holds this as well).
+    busy_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    busy_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    exclusive: Mapped[bool] = mapped_column(default=True)
+    # An equipment item requested together with a room: decided with it, all or nothing.
+    bundle_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking.id"))
+    # One date of a series (the weekly course): decided with the series or on its own.
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"))
+    # Why a manager let this request past a partner rule (notice, horizon, length).
+    override_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[Status] = mapped_column(_enum(Status, "booking_status"), default=Status.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -219,6 +262,14 @@ class Booking(db.Model):
     organisation: Mapped[Organisation] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    bundle_of: Mapped[Booking | None] = relationship(remote_side=[id], back_populates="items")
+    series: Mapped[Series | None] = relationship(back_populates="bookings")
+    items: Mapped[list[Booking]] = relationship(back_populates="bundle_of", order_by="Booking.id")
+
+    @property
+    def parts(self) -> list[Booking]:
+        """The booking and the items bundled with it."""
+        return [self, *self.items]
 
     def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
         """Half-open intervals: [10:00, 12:00) and [12:00, 14:00) do not overlap."""
@@ -226,6 +277,123 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.resource_id} {self.starts_at:%Y-%m-%d %H:%M} {self.status}>"
+
+
+class Series(db.Model):
+    """A repeating request: the pattern it was made from. Each date is a Booking of its own."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        sa.CheckConstraint("every BETWEEN 1 AND 4", name="every_in_range"),
+        sa.CheckConstraint("ordinal IS NULL OR ordinal IN (-1, 1, 2, 3, 4)", name="ordinal_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id"))
+    title: Mapped[str] = mapped_column(sa.String(120))
+    weekdays: Mapped[str] = mapped_column(sa.String(13))  # "1,3": Tuesday and Thursday
+    every: Mapped[int] = mapped_column(default=1)  # weeks
+    ordinal: Mapped[int | None] = mapped_column()  # monthly: 1-4, or -1 for the last
+    first_day: Mapped[date] = mapped_column()
+    until: Mapped[date | None] = mapped_column()
+    count: Mapped[int | None] = mapped_column()
+    start: Mapped[time] = mapped_column()  # local wall-clock time
+    end: Mapped[time] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    organisation: Mapped[Organisation] = relationship()
+    requested_by: Mapped[User] = relationship()
+    resource: Mapped[Resource] = relationship()
+    bookings: Mapped[list[Booking]] = relationship(back_populates="series", order_by="Booking.starts_at")
+
+    @property
+    def weekday_numbers(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.weekdays.split(",") if d)
+
+
+@sa.event.listens_for(Booking, "before_insert")
+def _fix_busy_span(mapper, connection, booking: Booking) -> None:
+    """A new booking keeps its resource busy for the booking and the buffers in force now."""
+    if booking.busy_from is None or booking.busy_until is None:
+        booking.busy_from, booking.busy_until = booking.resource.busy_span(booking.starts_at, booking.ends_at)
+    booking.exclusive = booking.resource.exclusive
+
+
+@sa.event.listens_for(Booking, "before_update")
+def _move_busy_span(mapper, connection, booking: Booking) -> None:
+    """A booking moved to another time keeps its resource busy around the new time."""
+    state = sa.inspect(booking)
+    if state.attrs.starts_at.history.has_changes() or state.attrs.ends_at.history.has_changes():
+        booking.busy_from, booking.busy_until = booking.resource.busy_span(booking.starts_at, booking.ends_at)
+
+
+class OpeningHours(db.Model):
+    """When bookings may take place on a weekday: house-wide, or overriding it for one resource.
+
+    Minutes after local midnight; 1440 is midnight at the end of the day. A weekday without a
+    house-wide row is closed; a resource row with no times closes that resource on that day.
+    """
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_in_range"),
+        sa.CheckConstraint(
+            "(opens IS NULL AND closes IS NULL) OR (opens >= 0 AND opens < closes AND closes <= 1440)",
+            name="opens_before_closes",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resource.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column()  # 0 = Monday
+    opens: Mapped[int | None] = mapped_column()
+    closes: Mapped[int | None] = mapped_column()
+
+    resource: Mapped[Resource | None] = relationship()
+
+
+# One row per weekday for the house, and one per weekday and resource.
+sa.Index(
+    "ix_opening_hours_unique",
+    sa.func.coalesce(OpeningHours.resource_id, 0),
+    OpeningHours.weekday,
+    unique=True,
+)
+
+
+class Closure(db.Model):
+    """The whole house (resource None) or one resource is closed for [starts_at, ends_at).
+
+    Garden plots are outdoors and booked for seasons: only their own closures apply to them.
+    """
+
+    __tablename__ = "closure"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="closure_ends_after_start"),
+        sa.Index("ix_closure_time", "starts_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resource.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    resource: Mapped[Resource | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    def applies_to(self, resource: Resource) -> bool:
+        """A resource's own closure, or the house's: the house closing leaves the garden open."""
+        if self.resource_id is not None:
+            return self.resource_id == resource.id
+        return not resource.whole_days
+
+    def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
+        return self.starts_at < ends_at and starts_at < self.ends_at
 
 
 class AuditEvent(db.Model):

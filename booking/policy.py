@@ -15,7 +15,7 @@ MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
 
 # Role-level permissions; per-booking rules are in the functions below.
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    "request.create": frozenset({Role.PARTNER}),
+    "request.create": frozenset({Role.PARTNER}) | MANAGERS,
     "request.list_own": frozenset({Role.PARTNER}),
     "board.view": frozenset({Role.PARTNER}) | STAFF,
     "queue.view": MANAGERS,
@@ -50,6 +50,13 @@ def can_withdraw(user: User, booking: Booking, at: datetime) -> bool:
         and booking.status in (Status.PENDING, Status.APPROVED)
         and booking.starts_at > at
     )
+
+
+def can_change_series(user: User, series) -> bool:
+    """The group cancels or moves its own series' dates; the house's managers any series'."""
+    if user.role in MANAGERS:
+        return True
+    return user.role == Role.PARTNER and user.organisation_id == series.organisation_id
 
 
 def assignable_roles(user: User) -> list[Role]:

@@ -6,14 +6,15 @@ commits once. Refusals are exceptions whose message is shown to the user as it i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from .availability import LONGEST_BOOKING, check_slot
-from .models import AuditEvent, Booking, Organisation, Resource, ResourceKind, Status, User
+from .availability import check_booking
+from .database import lock_for_decision
+from .models import AuditEvent, Booking, Organisation, Status, User
+from .rules import Ask
 
 # Which status may follow which.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -36,126 +37,96 @@ class ConflictError(WorkflowError):
     """The step would give one room to two groups at once (answered with 409)."""
 
 
-@dataclass
-class Problem:
-    field: str
-    message: object
-
-
-def request_problems(
-    resource: Resource | None,
-    starts_at: datetime,
-    ends_at: datetime,
-    attendees: int | None,
-    units: int,
-    at: datetime,
-) -> list[Problem]:
-    """What is wrong with a request for this resource and time, field by field."""
-    problems: list[Problem] = []
-    if resource is None or not resource.active:
-        return [Problem("resource_id", _l("This resource cannot be booked. Please choose another."))]
-    if ends_at <= starts_at:
-        problems.append(Problem("end", _l("The end must be after the start.")))
-    elif ends_at - starts_at > LONGEST_BOOKING:
-        problems.append(Problem("end", _l("A booking lasts one day at most.")))
-    if starts_at < at:
-        problems.append(Problem("start", _l("The start lies in the past.")))
-    if resource.capacity is not None and attendees is not None and attendees > resource.capacity:
-        problems.append(
-            Problem(
-                "attendees",
-                _l("%(name)s holds at most %(n)s people.", name=resource.name, n=resource.capacity),
-            )
-        )
-    if resource.kind == ResourceKind.EQUIPMENT and units > resource.quantity:
-        problems.append(
-            Problem("units", _l("The house has %(n)s of these in all.", n=resource.quantity))
-        )
-    elif resource.kind != ResourceKind.EQUIPMENT and units != 1:
-        problems.append(Problem("units", _l("Rooms and plots are booked as one unit.")))
-    return problems
-
-
 def _audit(session: Session, booking: Booking, by: User, old: Status | None, reason: str = "") -> None:
     session.add(
         AuditEvent(actor=by, booking=booking, from_status=old, to_status=booking.status, reason=reason)
     )
 
 
+def _decide(session: Session, booking: Booking) -> Booking:
+    """Lock the request's resources against other decisions, then read the request afresh.
+
+    Every change of an existing request starts here: another decision that committed while
+    this request was being read is seen, and none can slip in before this one commits.
+    """
+    lead = booking.bundle_of or booking
+    lock_for_decision(session, [part.resource_id for part in lead.parts])
+    session.expire_all()  # what was read before the lock may be out of date
+    return lead
+
+
 def _move(session: Session, booking: Booking, to: Status, by: User, at: datetime, reason: str = ""):
+    """Move a request and the items bundled with it to a new status, all together."""
     old = booking.status
     if to not in TRANSITIONS[old]:
         raise WorkflowError(_l("This request is already decided and cannot be changed."))
-    booking.status = to
-    booking.decided_by = by
-    booking.decided_at = at
-    booking.decision_reason = reason
+    for part in booking.parts:
+        part.status = to
+        part.decided_by = by
+        part.decided_at = at
+        part.decision_reason = reason
     _audit(session, booking, by, old, reason)
     session.flush()
 
 
 def submit(
     session: Session,
+    ask: Ask,
     *,
     by: User,
     organisation: Organisation,
-    resource: Resource,
-    starts_at: datetime,
-    ends_at: datetime,
     title: str,
-    attendees: int | None,
-    note: str,
-    units: int = 1,
+    note: str = "",
+    override_reason: str = "",
 ) -> Booking:
-    """Save a new pending request and its first audit entry."""
-    booking = Booking(
-        resource=resource,
-        organisation=organisation,
-        requested_by=by,
-        title=title,
-        attendees=attendees,
-        note=note,
-        units=units,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        status=Status.PENDING,
-    )
-    session.add(booking)
-    _audit(session, booking, by, None)
+    """Save a new pending request (its first part leads, the others are bundled with it)."""
+    lead: Booking | None = None
+    for part in ask.parts:
+        booking = Booking(
+            resource=part.resource,
+            organisation=organisation,
+            requested_by=by,
+            title=title,
+            attendees=ask.attendees if lead is None else None,
+            note=note if lead is None else "",
+            units=part.units,
+            starts_at=ask.starts_at,
+            ends_at=ask.ends_at,
+            status=Status.PENDING,
+            override_reason=override_reason,
+            bundle_of=lead,
+        )
+        session.add(booking)
+        lead = lead or booking
+    _audit(session, lead, by, None, override_reason)
     session.flush()
-    return booking
+    return lead
 
 
 def approve(session: Session, booking: Booking, by: User, at: datetime) -> None:
-    """Approve a pending request unless an approved booking already holds the slot."""
+    """Approve a pending request and its items, unless a house rule or another booking stands
+    in the way. The resources are locked first, so no other decision can slip in between."""
+    booking = _decide(session, booking)
     if booking.status != Status.PENDING:
         raise WorkflowError(_l("Only pending requests can be approved."))
-    report = check_slot(
-        session, booking.resource, booking.starts_at, booking.ends_at, booking.units, booking.id
-    )
-    if report.blocked:
-        if report.units_free is not None:
-            raise ConflictError(
-                _l(
-                    "Only %(n)s units are free at that time.",
-                    n=max(0, report.units_free + booking.units),
-                )
-            )
-        raise ConflictError(
-            _l("An approved booking already holds %(name)s at that time.", name=booking.resource.name)
-        )
+    verdict = check_booking(session, booking, at)
+    if not verdict.ok:
+        raise ConflictError(" ".join(str(reason) for reason in verdict.reasons))
+    for part in booking.parts:  # the busy span with the buffers in force now, as checked
+        part.busy_from, part.busy_until = part.resource.busy_span(part.starts_at, part.ends_at)
     _move(session, booking, Status.APPROVED, by, at)
 
 
 def reject(session: Session, booking: Booking, by: User, at: datetime, reason: str) -> None:
-    """Reject a pending request; the group is told why."""
+    """Reject a pending request (with its items); the group is told why."""
     if not reason.strip():
         raise WorkflowError(_l("Please give a reason for the rejection."))
+    booking = _decide(session, booking)
     if booking.status != Status.PENDING:
         raise WorkflowError(_l("Only pending requests can be rejected."))
     _move(session, booking, Status.REJECTED, by, at, reason.strip())
 
 
 def withdraw(session: Session, booking: Booking, by: User, at: datetime) -> None:
-    """The group takes back its request, or gives up its approved booking."""
-    _move(session, booking, Status.CANCELLED, by, at)
+    """The group takes back its request, or gives up its approved booking (with its items)."""
+    _move(session, _decide(session, booking), Status.CANCELLED, by, at)

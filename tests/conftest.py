@@ -65,8 +65,17 @@ def migrated_database(tmp_path_factory) -> str:
     app = create_app(base_config(tmp_path_factory.mktemp("instance"), url))
     with app.app_context():
         upgrade()
+        with db.engine.connect() as conn:
+            for table in SEEDED_BY_MIGRATIONS:
+                MIGRATION_ROWS[table] = [dict(row) for row in conn.execute(sa.text(f"SELECT * FROM {table}")).mappings()]
         db.engine.dispose()
     return url
+
+
+# Rows the migrations themselves insert (the house's default opening hours); restored after
+# each PostgreSQL test's TRUNCATE, as a fresh SQLite copy of the template has them anyway.
+SEEDED_BY_MIGRATIONS = ("opening_hours",)
+MIGRATION_ROWS: dict[str, list[dict]] = {}
 
 
 def create_app_url(url: str) -> str:
@@ -85,6 +94,11 @@ def database_url(migrated_database, tmp_path) -> str:
                 sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
             ).all()
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for table, rows in MIGRATION_ROWS.items():
+                if rows:
+                    conn.execute(sa.table(table, *(sa.column(c) for c in rows[0])).insert(), rows)
+                    conn.execute(sa.text(  # the ids were given: move the sequence past them
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
         engine.dispose()
         return migrated_database
     template = Path(migrated_database.removeprefix("sqlite:///"))

@@ -1,4 +1,4 @@
-"""The house manager's forms: resources, organisations and accounts."""
+"""The house manager's forms: resources, organisations, accounts and rejections."""
 
 from __future__ import annotations
 
@@ -30,12 +30,14 @@ from wtforms.validators import (
 
 from .. import labels, policy
 from ..extensions import db
-from ..models import Organisation, OrganisationKind, Resource, ResourceKind, Role, User
+from ..models import LONGEST_BUFFER, Organisation, OrganisationKind, Resource, ResourceKind, Role, User
 
 # Beyond these nobody in the house needs more, and they keep clear of the database's integer range.
 MAX_PEOPLE = 10_000
 MAX_UNITS = 10_000
 MAX_DESCRIPTION = 2_000
+# A partner group's longest booking: up to a year, for garden plots.
+MAX_HOURS = 366 * 24
 
 LANGUAGE_CHOICES = [
     SelectChoice("de", "Deutsch", render_kw={"lang": "de"}),
@@ -129,6 +131,23 @@ class ResourceForm(EditingForm):
     description = TextAreaField(
         _l("Description"), filters=[strip], validators=[Optional(), Length(max=MAX_DESCRIPTION)]
     )
+    setup_minutes = IntegerField(
+        _l("Set-up time (minutes)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=LONGEST_BUFFER, message=_l(
+            "Please enter a number of minutes from %(min)s to %(max)s."))],
+    )
+    cleanup_minutes = IntegerField(
+        _l("Clean-up time (minutes)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=LONGEST_BUFFER, message=_l(
+            "Please enter a number of minutes from %(min)s to %(max)s."))],
+    )
+    max_hours = IntegerField(
+        _l("Longest booking for partner groups (hours)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_HOURS, message=_l(
+            "Please enter a number of hours from %(min)s to %(max)s, or leave the field empty."))],
+    )
 
     def __init__(self, *args, editing: Resource | None = None, **kwargs):
         super().__init__(*args, editing=editing, **kwargs)
@@ -152,6 +171,11 @@ class ResourceForm(EditingForm):
         resource.description = self.description.data or ""
         resource.capacity = self.capacity.data if self.kind.data == ResourceKind.ROOM else None
         resource.quantity = self.quantity.data if self.kind.data == ResourceKind.EQUIPMENT else 1
+        # Plots are booked by whole days: a buffer would keep them from the next day's group.
+        plot = self.kind.data == ResourceKind.PLOT
+        resource.setup_minutes = 0 if plot else self.setup_minutes.data or 0
+        resource.cleanup_minutes = 0 if plot else self.cleanup_minutes.data or 0
+        resource.max_hours = self.max_hours.data
 
 
 class ResourceEditForm(ResourceForm):
@@ -280,3 +304,15 @@ class AccountEditForm(AccountForm):
     def apply_to(self, user: User) -> None:
         super().apply_to(user)
         user.active = self.active.data
+
+
+class RejectForm(FlaskForm):
+    """A rejection always tells the group why."""
+
+    reason = TextAreaField(
+        _l("Reason for the group"),
+        validators=[
+            DataRequired(_l("Please give a reason for the rejection.")),
+            Length(max=500, message=_l("At most %(max)d characters, please.")),
+        ],
+    )

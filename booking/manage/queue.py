@@ -5,40 +5,40 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import bp
 from .. import workflow
 from ..availability import check_many, overlapping
 from ..clock import now
+from ..database import is_overlap_violation
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Booking, Status
 from ..web import get_or_404, is_htmx, render, requires
-
-
-class RejectForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason for the group"),
-        validators=[
-            DataRequired(_l("Please give a reason for the rejection.")),
-            Length(max=500, message=_l("At most %(max)d characters, please.")),
-        ],
-    )
+from .forms import RejectForm
+from .series import series_to_decide
 
 
 def _pending_query():
-    return sa.select(Booking).where(Booking.status == Status.PENDING, Booking.ends_at > now())
+    """Single pending requests still to come; bundled items are shown with the request they
+    belong to, and the dates of a series on the series' own card and page."""
+    return sa.select(Booking).where(
+        Booking.status == Status.PENDING,
+        Booking.ends_at > now(),
+        Booking.bundle_of_id.is_(None),
+        Booking.series_id.is_(None),
+    )
 
 
 def _with_details(query):
     return query.options(
-        joinedload(Booking.resource), joinedload(Booking.organisation), joinedload(Booking.requested_by)
+        joinedload(Booking.resource),
+        joinedload(Booking.organisation),
+        joinedload(Booking.requested_by),
+        selectinload(Booking.items).joinedload(Booking.resource),
     )
 
 
@@ -49,8 +49,10 @@ def queue():
     return _queue_page()
 
 
-def _queue_page(status: int = 200, errors: dict | None = None, reject_forms: dict | None = None):
-    """The queue page; after a refused decision without htmx, with that row's message (and form)."""
+def _queue_page(status: int = 200, errors: dict | None = None, reject_forms: dict | None = None,
+                refused: Booking | None = None, refusal: str | None = None):
+    """The queue page: the series to decide as one card each, then the single requests, a page at
+    a time; after a refused decision without htmx, with that row's message (and form)."""
     size = request.args.get("size", type=int) or 0
     page_size = min(max(size, 1), 200) if size else 50
     page = max(request.args.get("page", 1, type=int), 1)
@@ -65,14 +67,17 @@ def _queue_page(status: int = 200, errors: dict | None = None, reject_forms: dic
         "manage/queue.html",
         "partials/_queue_list.html",
         status=status,
+        series_list=series_to_decide(),
         bookings=bookings,
-        reports=check_many(db.session, bookings),
+        reports=check_many(db.session, bookings, now()),
         total=total,
         page=page,
         pages=max(1, -(-total // page_size)),
         form=EmptyForm(),
         errors=errors or {},
         reject_forms=reject_forms or {},
+        refused=refused,
+        refusal=refusal,
     )
 
 
@@ -82,16 +87,23 @@ def _respond(booking: Booking, status: int = 200, error: str | None = None, reje
         if status == 200:
             return redirect(url_for("manage.queue"), code=303)
         errors = {booking.id: error} if error else {}
-        return _queue_page(status, errors, {booking.id: reject_form} if reject_form else {})
+        return _queue_page(status, errors, {booking.id: reject_form} if reject_form else {},
+                           refused=booking, refusal=error)
     rivals = []
     if status == 200 and booking.status == Status.APPROVED:
+        # Pending requests for the same resources at the same time, bundled or not.
+        resource_ids = [part.resource_id for part in booking.parts]
+        rival = sa.select(Booking.id).where(
+            Booking.resource_id.in_(resource_ids),
+            Booking.status == Status.PENDING,
+            overlapping(booking.starts_at, booking.ends_at),
+        )
         rivals = db.session.scalars(
             _with_details(_pending_query()).where(
-                Booking.resource_id == booking.resource_id,
-                overlapping(booking.starts_at, booking.ends_at),
+                sa.or_(Booking.id.in_(rival), Booking.items.any(Booking.id.in_(rival)))
             )
         ).all()
-    reports = check_many(db.session, [booking, *rivals])
+    reports = check_many(db.session, [booking, *rivals], now())
     html = render_template(
         "partials/_queue_row.html",
         b=booking,
@@ -121,10 +133,16 @@ def approve(booking_id: int):
         abort(400)
     try:
         workflow.approve(db.session, booking, current_user, now())
+        db.session.commit()
     except workflow.WorkflowError as refusal:
         db.session.rollback()
         return _respond(booking, 409, error=str(refusal.message))
-    db.session.commit()
+    except IntegrityError as error:
+        # The database's own guard (PostgreSQL's exclusion constraint) caught an overlap.
+        db.session.rollback()
+        if not is_overlap_violation(error):
+            raise
+        return _respond(booking, 409, error=_("Another booking was approved for this time just now."))
     if not is_htmx():
         flash(_("Approved: %(title)s.", title=booking.title), "success")
     return _respond(booking)

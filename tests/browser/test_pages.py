@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from booking.clock import today
-from tests.conftest import future_day
+from tests.browser.conftest import open_day
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,7 @@ def test_board_and_request_pages_fit_a_phone(new_page, login, de, browser_proble
     partner.get_by_label(de("Room, plot or equipment")).select_option(
         label=de("%(name)s (up to %(n)s people)", name="Seminarraum 2", n=12)
     )
-    partner.get_by_label(de("Date")).fill(future_day(weekday=3, weeks=4).isoformat())
+    partner.get_by_label(de("Date")).fill(open_day(weekday=3, weeks=4).isoformat())
     partner.get_by_label(de("From")).fill("09:00")
     partner.get_by_label(de("Until")).fill("10:00")
     expect(partner.locator("#slot-check .notice--ok")).to_contain_text(de("Free."))

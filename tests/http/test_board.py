@@ -9,7 +9,7 @@ from babel.dates import format_skeleton
 
 from booking.clock import today
 from booking.extensions import db
-from booking.models import ResourceKind, Role, Status
+from booking.models import Booking, ResourceKind, Role, Status
 from tests.conftest import Auth, at
 
 DAY = date(2027, 6, 15)
@@ -340,3 +340,19 @@ def test_the_board_speaks_german_by_default(app, make):
     page = Page(board(german, DAY).get_data(as_text=True))
 
     assert "Di., 15. Juni 2027" in page.title
+
+
+def test_a_garden_plot_season_shows_on_every_day_with_its_first_and_last_day(client, auth, make, desk):
+    plot = make.resource("Beet 3", ResourceKind.PLOT, capacity=None)
+    group = make.organisation("Gartenfreunde")
+    db.session.add(Booking(
+        resource=plot, organisation=group, requested_by=make.user(Role.PARTNER, group), title="Schulgarten",
+        starts_at=at(date(2027, 3, 1), "00:00"), ends_at=at(date(2027, 11, 1), "00:00"), status=Status.APPROVED,
+    ))
+    db.session.commit()
+    auth.login(desk)
+    for day in (date(2027, 3, 1), date(2027, 7, 15), date(2027, 10, 31)):
+        html = board(client, day).get_data(as_text=True)
+        assert "Schulgarten" in html, day
+        assert "Mar 1 – Oct 31" in html, day
+    assert "Schulgarten" not in board(client, date(2027, 11, 1)).get_data(as_text=True)

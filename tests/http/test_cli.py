@@ -4,14 +4,17 @@ from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from booking import demo
-from booking.availability import check_slot
+from booking.availability import check_booking, house_hours
+from booking.rules import ask_for, hours_reasons
 from booking.clock import local, now, today
 from booking.extensions import db
 from booking.models import (
     AuditEvent,
     Booking,
+    Closure,
     Organisation,
     Resource,
     ResourceKind,
@@ -19,12 +22,11 @@ from booking.models import (
     Status,
     User,
 )
-from tests.conftest import count_rows
+from tests.conftest import ON_POSTGRES, count_rows
 
 GOOD_PASSWORD = "lang-genug-123"
 
 # The house's opening hours by weekday (0 = Monday); closed on Sunday.
-OPENING_HOURS = {d: (time(8), time(22)) for d in range(5)} | {5: (time(10), time(18))}
 
 
 def create(runner, *args, input=None):
@@ -253,8 +255,13 @@ def test_seeded_approved_bookings_never_overlap(runner, make):
     frauencafe = db.session.scalar(
         sa.select(Booking).where(Booking.title == "Frauencafé", Booking.status == Status.APPROVED)
     )
-    make.booking(cafe, day=local(frauencafe.starts_at).date(), start="11:00", end="13:00",
-                 status=Status.APPROVED)
+    day = local(frauencafe.starts_at).date()
+    if ON_POSTGRES:  # PostgreSQL itself refuses the double booking (exclusion constraint)
+        with pytest.raises(IntegrityError, match="booking_approved_no_overlap"):
+            make.booking(cafe, day=day, start="11:00", end="13:00", status=Status.APPROVED)
+        db.session.rollback()
+        return
+    make.booking(cafe, day=day, start="11:00", end="13:00", status=Status.APPROVED)
     with db.engine.connect() as conn:
         assert [row.name for row in conn.execute(OVERBOOKED)] == ["Begegnungscafé"]
 
@@ -262,12 +269,26 @@ def test_seeded_approved_bookings_never_overlap(runner, make):
 def test_seeded_bookings_lie_in_the_fortnight_and_the_opening_hours(runner):
     seed(runner)
     first, last = today() - timedelta(days=7), today() + timedelta(days=7)
+    hours = house_hours(db.session)
     for b in db.session.scalars(sa.select(Booking)):
         start, end = local(b.starts_at), local(b.ends_at)
+        if b.resource.whole_days:  # a garden plot for the coming season
+            assert (start.month, start.day, end.month, end.day) == (3, 1, 11, 1), b
+            assert start.time() == end.time() == time(0), b
+            continue
         assert first <= start.date() <= last, b
         assert start.date() == end.date(), b
-        opens, closes = OPENING_HOURS[start.weekday()]  # KeyError on a Sunday
-        assert opens <= start.time() < end.time() <= closes, b
+        assert hours_reasons(ask_for(b), hours) == [], b
+
+
+def test_seeded_house_has_buffers_a_bundle_and_closures(runner):
+    seed(runner)
+    kitchen = db.session.scalar(sa.select(Resource).where(Resource.name == "Lehrküche"))
+    assert kitchen.cleanup_minutes == 30
+    bundles = db.session.scalars(sa.select(Booking).where(Booking.bundle_of_id.is_not(None))).all()
+    assert [(b.resource.name, b.bundle_of.resource.name) for b in bundles] == [("Beamer", "Saal")]
+    reasons = {c.reason for c in db.session.scalars(sa.select(Closure))}
+    assert reasons == {"Weihnachtspause", "Das Klavier wird gestimmt"}
 
 
 def test_seeded_history_is_audited_and_decided_by_the_manager(runner):
@@ -304,11 +325,12 @@ def test_seeded_queue_has_future_requests_with_clashes_to_decide(runner):
     pending = db.session.scalars(sa.select(Booking).where(Booking.status == Status.PENDING)).all()
     assert len(pending) >= 3
     assert all(b.starts_at > now() for b in pending)
-    reports = {b.id: check_slot(db.session, b.resource, b.starts_at, b.ends_at, b.units, b.id) for b in pending}
+    reports = {b.id: check_booking(db.session, b, now()) for b in pending}
     # Two requests that want the same room at the same time ...
     competing = [b for b in pending if b.resource.kind == ResourceKind.ROOM and reports[b.id].pending]
     assert len({b.organisation_id for b in competing}) >= 2
     # ... and one that an approved booking already stands in the way of.
-    assert any(reports[b.id].blocked for b in pending if b.resource.kind == ResourceKind.ROOM)
+    assert any(any(r.code == "taken" for r in reports[b.id].reasons)
+               for b in pending if b.resource.kind == ResourceKind.ROOM)
     # Some can be approved as they are.
     assert any(r.free for r in reports.values())

@@ -5,8 +5,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from booking.models import Resource, ResourceKind, Role
-from tests.conftest import committed, count_rows
+from booking.models import Resource, ResourceKind, Role, Status
+from tests.conftest import committed, count_rows, future_day
 
 NEW = "/manage/resources/new"
 LIST = "/manage/resources/"
@@ -160,6 +160,14 @@ def test_a_room_without_capacity_is_fine(client, manager):
         ({"kind": "equipment", "quantity": "99999999999"}, "quantity"),
         ({"location": "x" * 121}, "location"),
         ({"description": "x" * 2001}, "description"),
+        ({"setup_minutes": "-5"}, "setup_minutes"),
+        ({"setup_minutes": "241"}, "setup_minutes"),
+        ({"setup_minutes": "eine halbe Stunde"}, "setup_minutes"),
+        ({"cleanup_minutes": "241"}, "cleanup_minutes"),
+        ({"cleanup_minutes": "-1"}, "cleanup_minutes"),
+        ({"max_hours": "0"}, "max_hours"),
+        ({"max_hours": "8785"}, "max_hours"),
+        ({"max_hours": "2,5"}, "max_hours"),
     ],
 )
 def test_bad_input_is_refused_with_the_form_and_nothing_saved(client, manager, changes, field):
@@ -184,9 +192,88 @@ def test_a_name_in_use_is_refused_whatever_its_case(client, make, manager):
 
 def test_the_new_form_shows_the_fields(client, manager):
     html = client.get(NEW).text
-    for name in ("name", "kind", "capacity", "quantity", "location", "description"):
+    for name in ("name", "kind", "capacity", "quantity", "location", "description",
+                 "setup_minutes", "cleanup_minutes", "max_hours"):
         assert re.search(rf'<label for="{name}">', html), name
     assert 'name="active"' not in html  # a new resource is always active
+
+
+# Buffers and the longest booking
+
+def test_manager_sets_buffers_and_the_longest_booking(client, manager):
+    response = client.post(NEW, data=room(setup_minutes="15", cleanup_minutes="30", max_hours="4"))
+    assert response.status_code == 303
+    assert saved(Resource.setup_minutes, Resource.cleanup_minutes, Resource.max_hours) == [(15, 30, 4)]
+
+
+def test_empty_buffers_mean_none_and_no_limit(client, manager):
+    response = client.post(NEW, data=room(setup_minutes="", cleanup_minutes="", max_hours=""))
+    assert response.status_code == 303
+    assert saved(Resource.setup_minutes, Resource.cleanup_minutes, Resource.max_hours) == [(0, 0, None)]
+
+
+def test_a_plot_keeps_no_buffers(client, manager):
+    response = client.post(NEW, data=room(name="Beet 7", kind="plot", setup_minutes="15", cleanup_minutes="30"))
+    assert response.status_code == 303
+    assert saved(Resource.setup_minutes, Resource.cleanup_minutes) == [(0, 0)]
+
+
+def test_edit_form_shows_the_buffers_and_the_change_is_saved(client, make, manager):
+    kitchen = make.resource("Lehrküche", setup_minutes=10, cleanup_minutes=45, max_hours=3)
+    html = client.get(f"/manage/resources/{kitchen.id}/edit").text
+    for name, value in (("setup_minutes", "10"), ("cleanup_minutes", "45"), ("max_hours", "3")):
+        assert re.search(rf'<input[^>]*id="{name}"[^>]*value="{value}"', html), name
+    response = client.post(f"/manage/resources/{kitchen.id}/edit",
+                           data=room(name="Lehrküche", setup_minutes="0", cleanup_minutes="30", max_hours="",
+                                     active="y"))
+    assert response.status_code == 303
+    assert saved(Resource.setup_minutes, Resource.cleanup_minutes, Resource.max_hours) == [(0, 30, None)]
+
+
+def test_list_shows_buffers_and_the_longest_booking_where_set(client, make, manager):
+    make.resource("Lehrküche", setup_minutes=15, cleanup_minutes=30, max_hours=4)
+    make.resource("Gemeindesaal")
+    html = section(client.get(LIST).text, "room")
+    kitchen = re.search(r'<tr id="resource-\d+">(?:(?!</tr>).)*Lehrküche.*?</tr>', html, re.S).group(0)
+    assert "Set-up: 15 min" in kitchen and "Clean-up: 30 min" in kitchen and "at most 4 hours" in kitchen
+    hall = re.search(r'<tr id="resource-\d+">(?:(?!</tr>).)*Gemeindesaal.*?</tr>', html, re.S).group(0)
+    assert "min" not in hall and "at most" not in hall
+
+
+def live_check(client, resource, start, end) -> str:
+    query = {"resource_id": resource.id, "date": future_day().isoformat(), "start": start, "end": end}
+    response = client.get("/requests/new", query_string=query, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.text
+
+
+def test_the_live_check_keeps_the_clean_up_time_set_in_the_form(client, auth, make, manager):
+    kitchen = make.resource("Lehrküche", capacity=12)
+    response = client.post(f"/manage/resources/{kitchen.id}/edit",
+                           data=room(name="Lehrküche", capacity="12", cleanup_minutes="30", active="y"))
+    assert response.status_code == 303
+    make.booking(kitchen, make.organisation("Kochclub"), day=future_day(), start="10:00", end="12:00",
+                 status=Status.APPROVED)
+    auth.logout()
+    auth.login(make.user(Role.PARTNER, language="en"))
+    html = live_check(client, kitchen, "12:15", "13:00")
+    assert "notice--bad" in html and "set-up and clean-up time" in html
+    assert "notice--ok" in live_check(client, kitchen, "12:30", "13:00")
+
+
+def test_the_live_check_keeps_the_longest_booking_set_in_the_form(client, auth, make, manager):
+    hall = make.resource("Gemeindesaal")
+    client.post(f"/manage/resources/{hall.id}/edit", data=room(name="Gemeindesaal", max_hours="3", active="y"))
+    auth.logout()
+    auth.login(make.user(Role.PARTNER, language="en"))
+    html = live_check(client, hall, "10:00", "14:00")
+    assert "can be booked for 3 hours at a time" in html
+    assert "notice--ok" in live_check(client, hall, "10:00", "13:00")
+
+
+def test_the_resources_page_links_the_house_rules(client, manager):
+    html = client.get(LIST).text
+    assert 'href="/manage/hours/"' in html and 'href="/manage/closures/"' in html
 
 
 # Editing

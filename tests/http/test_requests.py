@@ -234,7 +234,7 @@ def test_detail_shows_the_history(client, partner, room):
     assert "Deutschkurs A2" in html and "Amal Haddad" in html
 
 
-def test_staff_cannot_send_requests(client, auth, make, room):
+def test_the_front_desk_cannot_send_requests(client, auth, make, room):
     auth.login(make.user(Role.DESK))
     assert client.get("/requests/new").status_code == 403
     assert client.post("/requests/new", data=request_data(room)).status_code == 403

@@ -5,8 +5,9 @@ import pytest
 from booking import workflow
 from booking.clock import now
 from booking.extensions import db
-from booking.models import AuditEvent, ResourceKind, Role, Status
-from tests.conftest import at, future_day
+from booking.models import AuditEvent, Booking, ResourceKind, Role, Status
+from booking.rules import Ask, Part
+from tests.conftest import at, count_rows, future_day
 
 
 @pytest.fixture
@@ -18,10 +19,8 @@ def test_every_status_change_is_audited(app, make, manager):
     room = make.resource()
     partner = make.user(Role.PARTNER)
     day = future_day()
-    booking = workflow.submit(
-        db.session, by=partner, organisation=partner.organisation, resource=room,
-        starts_at=at(day, "10:00"), ends_at=at(day, "12:00"), title="Kurs", attendees=5, note="",
-    )
+    ask = Ask((Part(room),), at(day, "10:00"), at(day, "12:00"), attendees=5)
+    booking = workflow.submit(db.session, ask, by=partner, organisation=partner.organisation, title="Kurs")
     workflow.approve(db.session, booking, manager, now())
     workflow.withdraw(db.session, booking, partner, now())
     db.session.commit()
@@ -69,21 +68,32 @@ def test_rejection_needs_a_reason(app, make, manager):
     assert booking.decision_reason == "Raum wird renoviert"
 
 
-def test_request_problems_name_the_field(app, make):
-    room = make.resource(capacity=10)
+def test_a_bundle_is_approved_whole_or_not_at_all(app, make, manager):
+    room = make.resource("Saal")
+    sets = make.resource("Bierzeltgarnitur", kind=ResourceKind.EQUIPMENT, quantity=10)
+    beamer = make.resource("Beamer", kind=ResourceKind.EQUIPMENT, quantity=1)
+    partner = make.user(Role.PARTNER)
     day = future_day()
-    problems = workflow.request_problems(room, at(day, "12:00"), at(day, "10:00"), 11, 1, now())
-    assert {p.field for p in problems} == {"end", "attendees"}
-    beamer = make.resource(kind=ResourceKind.EQUIPMENT, quantity=2)
-    assert [p.field for p in workflow.request_problems(beamer, at(day, "10:00"), at(day, "11:00"), None, 3, now())] == ["units"]
-    closed = make.resource(active=False)
-    assert [p.field for p in workflow.request_problems(closed, at(day, "10:00"), at(day, "11:00"), 1, 1, now())] == ["resource_id"]
+    make.booking(beamer, day=day, start="11:00", end="12:00", status=Status.APPROVED)
+    ask = Ask((Part(room), Part(sets, 6), Part(beamer, 1)), at(day, "10:00"), at(day, "14:00"), attendees=30)
+    lead = workflow.submit(db.session, ask, by=partner, organisation=partner.organisation, title="Fest")
+    db.session.commit()
+    with pytest.raises(workflow.ConflictError, match="Beamer"):
+        workflow.approve(db.session, lead, manager, now())
+    db.session.rollback()
+    assert count_rows(Booking, Booking.status == Status.APPROVED) == 1  # only the beamer's other booking
+    assert {part.status for part in lead.parts} == {Status.PENDING}
 
 
-def test_a_booking_lasts_one_day_at_most(app, make):
-    from datetime import timedelta
-
-    room = make.resource()
+def test_deciding_a_bundle_moves_every_part(app, make, manager):
+    room = make.resource("Saal")
+    sets = make.resource("Bierzeltgarnitur", kind=ResourceKind.EQUIPMENT, quantity=10)
+    partner = make.user(Role.PARTNER)
     day = future_day()
-    problems = workflow.request_problems(room, at(day, "10:00"), at(day + timedelta(days=2), "10:00"), 1, 1, now())
-    assert [p.field for p in problems] == ["end"]
+    ask = Ask((Part(room), Part(sets, 6)), at(day, "10:00"), at(day, "14:00"))
+    lead = workflow.submit(db.session, ask, by=partner, organisation=partner.organisation, title="Fest")
+    workflow.approve(db.session, lead.items[0], manager, now())  # deciding an item decides the request
+    assert [p.status for p in lead.parts] == [Status.APPROVED, Status.APPROVED]
+    workflow.withdraw(db.session, lead, partner, now())
+    db.session.commit()
+    assert count_rows(Booking, Booking.status == Status.CANCELLED) == 2
