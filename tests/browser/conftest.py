@@ -10,6 +10,7 @@ dates no other test uses.
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +18,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_migrate import upgrade
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from booking import create_app
 from booking.extensions import db
-from tests.conftest import base_config
+from booking.clock import today
+from booking.demo import closures_around
+from tests.conftest import base_config, future_day
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,6 +39,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEMO_PASSWORD = "treffpunkt-demo"
+
+
+def open_day(weekday: int, weeks: int) -> date:
+    """A weekday some weeks ahead on which the demo house is open (not in its Christmas break)."""
+    day = future_day(weekday, weeks)
+    closed = [(c.first, c.last) for c in closures_around(today()) if c.resource is None]
+    while any(first <= day <= last for first, last in closed):
+        day += timedelta(weeks=1)
+    return day
+
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}  # an everyday smartphone in portrait
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -57,6 +70,11 @@ class LiveServer:
         """A message as the German page shows it: the app's own catalogue, so never out of step."""
         with self.app.test_request_context(), force_locale("de"):
             return gettext(message, **variables)
+
+    def de_n(self, singular: str, plural: str, num: int, **variables) -> str:
+        """A message with a number, as the German page shows it."""
+        with self.app.test_request_context(), force_locale("de"):
+            return ngettext(singular, plural, num, **variables)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
