@@ -16,6 +16,20 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Login throttling: per account and per address. Redis shares the counts between workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_ADDRESS = "20 per 15 minutes"
+    # E-mail: with MAIL_SERVER unset, every message is written to instance/outbox/ as an .eml file.
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "Treffpunkt <treffpunkt@localhost>"
+    INVITATION_DAYS = 7
+    RESET_HOURS = 2
     PASSWORD_HASH_METHOD = "scrypt"
     QUEUE_PAGE_SIZE = 50
     # Partner groups request at least this long ahead, and at most this far ahead.
@@ -48,7 +62,7 @@ def configure(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'treffpunkt.sqlite'}"
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for key in ("SECRET_KEY", "DATABASE_URL"):
+        for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI"):
             if os.environ.get(key):
                 app.config[key] = os.environ[key]
         if os.environ.get("TREFFPUNKT_DEVELOPMENT"):

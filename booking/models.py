@@ -125,6 +125,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     language: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie: raising it ends every session of this account.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
@@ -147,6 +149,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the account and its session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Log this account out everywhere; the caller logs the current session in again if it stays."""
+        self.session_version += 1
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
@@ -411,3 +421,41 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     booking: Mapped[Booking] = relationship()
+
+
+class TokenPurpose(StrEnum):
+    INVITATION = "invitation"
+    RESET = "reset"
+
+
+class AccountToken(db.Model):
+    """A single-use link sent by e-mail: only its SHA-256 is stored, never the token itself."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose, "token_purpose"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class ChangeRecord(db.Model):
+    """One change to an account, a resource, an organisation or a closure: who, when, what."""
+
+    __tablename__ = "change_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    subject: Mapped[str] = mapped_column(sa.String(20))  # user, resource, organisation, closure
+    subject_id: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(sa.String(20))  # created, changed, deleted
+    label: Mapped[str] = mapped_column(sa.String(254))  # the name it had, readable after a deletion
+    changes: Mapped[str] = mapped_column(sa.Text, default="")  # one "field: old → new" per line
+
+    actor: Mapped[User | None] = relationship()
