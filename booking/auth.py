@@ -5,13 +5,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .extensions import db
+from .extensions import db, limiter
 from .forms import EmptyForm
 from .models import Role, User
 
@@ -57,7 +58,19 @@ def index():
     return redirect(home_for(current_user))
 
 
+def _account_key() -> str:
+    """Attempts are counted per e-mail address typed, whether or not such an account exists."""
+    return "account:" + User.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
+               methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed)
 def login():
     """Log in with e-mail and password; then back to the page asked for, if it is on this site."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -72,6 +85,16 @@ def login():
         form.password.errors.append(_("E-mail or password is not correct."))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def throttled(error):
+    """Too many failed logins: the form again, with the same words whether or not the account exists."""
+    if request.endpoint != "auth.login":
+        return render_template("error.html", error=error), 429
+    form = LoginForm(formdata=None, email=request.form.get("email", "")[:254], next=request.form.get("next", ""))
+    form.password.errors = [_("Too many attempts to log in. Please wait 15 minutes and try again.")]
+    return render_template("auth/login.html", form=form), 429
 
 
 @bp.post("/logout")
@@ -103,7 +126,8 @@ def forms_for_layout():
     """The header's forms (language, log out), on every page."""
     languages = current_app.config["LANGUAGES"]
     return {
-        "language_form": LanguageForm(next=request.full_path.rstrip("?")),
-        "logout_form": EmptyForm(),
+        # formdata=None: the header never reads the request's body (it may be too large to read)
+        "language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?")),
+        "logout_form": EmptyForm(formdata=None),
         "languages": languages,
     }

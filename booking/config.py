@@ -10,7 +10,8 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
-    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a form's token lasts a working day; after that the form is refreshed
+    TRUSTED_PROXIES = 0  # reverse proxies in front of the app (e.g. 1 for nginx), for addresses and HTTPS
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -28,13 +29,21 @@ class Defaults:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_SENDER = "Treffpunkt <treffpunkt@localhost>"
+    MAIL_TIMEOUT = 10  # seconds to wait for the mail server
+    # The site's address as people reach it (e.g. "https://treffpunkt.example.org"), for the
+    # links in e-mails; unset, links name the host the request came to.
+    PUBLIC_URL = ""
     INVITATION_DAYS = 7
     RESET_HOURS = 2
+    # Requests for a reset link: per address, and per e-mail address typed.
+    RESET_LIMIT_ADDRESS = "5 per 15 minutes"
+    RESET_LIMIT_ACCOUNT = "3 per hour"
     PASSWORD_HASH_METHOD = "scrypt"
     QUEUE_PAGE_SIZE = 50
     # Partner groups request at least this long ahead, and at most this far ahead.
     MIN_NOTICE_HOURS = 48
     HORIZON_DAYS = 180
+    BACKUP_KEEP = 14  # `flask backup` keeps this many copies in instance/backups/
 
 
 def database_url(value: str) -> str:
@@ -62,7 +71,7 @@ def configure(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'treffpunkt.sqlite'}"
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI"):
+        for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES"):
             if os.environ.get(key):
                 app.config[key] = os.environ[key]
         if os.environ.get("TREFFPUNKT_DEVELOPMENT"):

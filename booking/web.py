@@ -5,8 +5,11 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import policy
 from .extensions import db, login_manager
@@ -80,6 +83,32 @@ def _error(error):
     return render_template(template, error=error), error.code
 
 
+def _form_page() -> str:
+    """Where the refused form came from, if that was a page of this site; else the start page."""
+    from .auth import safe_next
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return url_for("auth.index")
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(path) or url_for("auth.index")
+
+
+def _csrf_refused(error: CSRFError):
+    """A form without a valid token (left open too long, or sent from elsewhere): nothing is saved.
+
+    The person is led back to a working form: htmx reloads the page it is on, with a fresh
+    token and this message; a plain form gets a page with a link back to it.
+    """
+    message = _("The form was open for a long time and has expired. Nothing was saved: please fill it in again.")
+    if is_htmx():
+        flash(message, "warning")
+        response = make_response(render_template("partials/_error.html", error=error), 400)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return render_template("error.html", error=error, message=message, back=_form_page()), 400
+
+
 def _security_headers(response):
     csp = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -111,6 +140,11 @@ def init_app(app) -> None:
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy: the visitor's address and scheme come from its headers.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(_security_headers)
     app.jinja_env.globals["policy"] = policy
     labels.init_app(app)
