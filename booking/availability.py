@@ -6,6 +6,7 @@ hours for a time window in a few indexed queries and hands them over. No request
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,30 @@ def situation(session: Session, resources: Sequence[Resource], busy_from: dateti
     return Situation(list(bookings), list(closures), hours or house_hours(session))
 
 
+class Nearby:
+    """The loaded bookings and closures near one window, found by bisection instead of a scan,
+    so judging many dates against one load stays linear in the dates."""
+
+    def __init__(self, found: Situation):
+        self.found = found
+        self.bookings = sorted(found.bookings, key=lambda b: b.busy_from)
+        self.starts = [b.busy_from for b in self.bookings]
+        # the longest busy span loaded: no booking that starts earlier can reach into a window
+        self.reach = max((b.busy_until - b.busy_from for b in self.bookings), default=timedelta(0))
+
+    def bookings_around(self, busy_from: datetime, busy_until: datetime) -> list[Booking]:
+        first = bisect_left(self.starts, busy_from - self.reach)
+        last = bisect_left(self.starts, busy_until)
+        return [b for b in self.bookings[first:last] if b.busy_until > busy_from]
+
+    def judge(self, ask: Ask, *, at: datetime, limits: Limits | None = None,
+              exclude: frozenset[int] = frozenset()) -> Verdict:
+        busy_from, busy_until = _busy_window(ask)
+        closures = [c for c in self.found.closures if c.starts_at < busy_until and c.ends_at > busy_from]
+        return judge(ask, at=at, bookings=self.bookings_around(busy_from, busy_until), closures=closures,
+                     hours=self.found.hours, limits=limits, exclude=exclude)
+
+
 def _busy_window(ask: Ask) -> tuple[datetime, datetime]:
     spans = [p.resource.busy_span(ask.starts_at, ask.ends_at) for p in ask.parts]
     return min(s[0] for s in spans), max(s[1] for s in spans)
@@ -120,12 +145,8 @@ def check_many(session: Session, bookings: Sequence[Booking], at: datetime) -> d
     windows = [_busy_window(ask) for ask in asks.values() if ask.ends_at > ask.starts_at]
     if not windows:
         return {b.id: Verdict() for b in bookings}
-    found = situation(session, list(resources.values()), min(w[0] for w in windows), max(w[1] for w in windows))
-    return {
-        b.id: judge(asks[b.id], at=at, bookings=found.bookings, closures=found.closures, hours=found.hours,
-                    exclude=frozenset(p.id for p in b.parts))
-        for b in bookings
-    }
+    found = Nearby(situation(session, list(resources.values()), min(w[0] for w in windows), max(w[1] for w in windows)))
+    return {b.id: found.judge(asks[b.id], at=at, exclude=frozenset(p.id for p in b.parts)) for b in bookings}
 
 
 # --- alternatives ------------------------------------------------------------------------------

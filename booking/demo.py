@@ -27,6 +27,7 @@ from .models import (
     Resource,
     ResourceKind,
     Role,
+    Series,
     Status,
     User,
 )
@@ -402,10 +403,36 @@ def seed(
         if requester is None:
             continue
         _ensure_booking(session, plan, resources[plan.resource], requester, manager, now, report)
+    session.flush()
+    for spec in WEEKLY:
+        requester = requesters.get(spec.organisation)
+        if requester is not None:
+            _ensure_series(session, spec, resources[spec.resource], requester, today)
     for spec in closures_around(today):
         _ensure_closure(session, spec, resources, manager, report)
     session.flush()
     return report
+
+
+def _ensure_series(session: Session, spec: Weekly, resource: Resource, requester: User, today: date) -> None:
+    """The regular groups' dates of the fortnight belong to one series each, as if requested so."""
+    series = session.scalar(sa.select(Series).where(
+        Series.organisation_id == requester.organisation_id, Series.title == spec.title))
+    if series is None:
+        series = Series(
+            organisation_id=requester.organisation_id, requested_by=requester, resource=resource,
+            title=spec.title, weekdays=",".join(str(d) for d in sorted(spec.weekdays)), every=1,
+            first_day=today - timedelta(days=7), until=today + timedelta(days=7),
+            start=_hhmm(spec.start), end=_hhmm(spec.end),
+        )
+        session.add(series)
+        session.flush()
+    session.execute(
+        sa.update(Booking)
+        .where(Booking.organisation_id == requester.organisation_id, Booking.title == spec.title,
+               Booking.resource_id == resource.id, Booking.series_id.is_(None))
+        .values(series_id=series.id)
+    )
 
 
 def _ensure_closure(session: Session, spec: ClosureSpec, resources: dict[str, Resource], manager: User,

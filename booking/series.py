@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from . import workflow
-from .availability import situation
+from .availability import Nearby, situation
 from .clock import LocalTimeError, local, to_utc
 from .database import lock_for_decision
 from .models import Booking, Organisation, Resource, Series, Status, User
 from .recurrence import Occurrence, Pattern, occurrences
-from .rules import Ask, Limits, Part, Verdict, judge
+from .rules import Ask, Limits, Part, Verdict
 from .workflow import ConflictError, WorkflowError, _audit
 
 OPEN = (Status.PENDING, Status.APPROVED)
@@ -60,11 +60,10 @@ def preview(session: Session, pattern: Pattern, resource: Resource, attendees: i
         return planned
     busy_from = resource.busy_span(real[0].occurrence.starts_at, real[0].occurrence.ends_at)[0]
     busy_until = resource.busy_span(real[-1].occurrence.starts_at, real[-1].occurrence.ends_at)[1]
-    found = situation(session, [resource], busy_from, busy_until)
+    found = Nearby(situation(session, [resource], busy_from, busy_until))
     for p in real:
         ask = Ask((Part(resource),), p.occurrence.starts_at, p.occurrence.ends_at, attendees)
-        p.verdict = judge(ask, at=at, bookings=found.bookings, closures=found.closures, hours=found.hours,
-                          limits=limits)
+        p.verdict = found.judge(ask, at=at, limits=limits)
     return planned
 
 
@@ -104,13 +103,12 @@ def approve(session: Session, series: Series, ids: set[int], by: User, at: datet
     if not chosen:
         raise WorkflowError(_l("Please choose at least one pending date."))
     resources = {b.resource_id: b.resource for b in chosen}
-    found = situation(session, list(resources.values()),
-                      min(b.busy_from for b in chosen), max(b.busy_until for b in chosen))
+    found = Nearby(situation(session, list(resources.values()),
+                             min(b.busy_from for b in chosen), max(b.busy_until for b in chosen)))
     refused: list[str] = []
     for booking in chosen:
-        verdict = judge(Ask((Part(booking.resource),), booking.starts_at, booking.ends_at, booking.attendees),
-                        at=at, bookings=found.bookings, closures=found.closures, hours=found.hours,
-                        exclude=frozenset({booking.id}))
+        verdict = found.judge(Ask((Part(booking.resource),), booking.starts_at, booking.ends_at, booking.attendees),
+                              at=at, exclude=frozenset({booking.id}))
         if not verdict.ok:
             refused.append(f"{local(booking.starts_at):%d.%m.%Y}: " + " ".join(str(r) for r in verdict.reasons))
         booking.status = Status.APPROVED  # later dates are judged with this one in place

@@ -334,3 +334,19 @@ def test_seeded_queue_has_future_requests_with_clashes_to_decide(runner):
                for b in pending if b.resource.kind == ResourceKind.ROOM)
     # Some can be approved as they are.
     assert any(r.free for r in reports.values())
+
+
+def test_seeded_regular_groups_are_series(runner, client):
+    from booking.models import Series
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0  # and seeding again adds no series
+    assert count_rows(Series) == len(demo.WEEKLY)
+    course = db.session.scalars(sa.select(Booking).where(
+        Booking.title == "Deutschkurs A2",
+        Booking.resource_id == sa.select(Resource.id).where(Resource.name == "Seminarraum 1").scalar_subquery())).all()
+    assert course and {b.series_id for b in course} == {course[0].series_id} != {None}
+    client.post("/login", data={"email": "partner@example.org", "password": "treffpunkt-demo"})
+    mine = client.get("/requests/")
+    assert mine.status_code == 200 and "Deutschkurs A2" in mine.text
+    assert f"/requests/series/{course[0].series_id}" in mine.text
