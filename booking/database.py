@@ -46,6 +46,33 @@ class WriteLockError(RuntimeError):
     """A write lock was asked for after this transaction had already written."""
 
 
+def take_write_lock(session: Session) -> None:
+    """SQLite: hold the database's write lock from here until the commit.
+
+    A conditional write that must see every commit before it (a link used once, a decision)
+    then waits its turn instead of failing on an older snapshot. Reads earlier in the request
+    may already have begun a transaction; that one is ended (it wrote nothing) and a new one
+    begins with the lock taken. Objects loaded so far reload on next use. A transaction that
+    has already written holds the lock and is kept. PostgreSQL needs nothing here: its
+    UPDATE waits for the row and checks its condition again on the committed version.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    current = session.get_transaction()
+    if current is not None and current in (session.info.get("immediate"), session.info.get("flushed")):
+        # Begun IMMEDIATE, or it has written: either way it holds the write lock, and a
+        # write succeeds only on an up-to-date snapshot.
+        return
+    if current is not None:
+        if session.new or session.dirty or session.deleted:
+            raise WriteLockError("take the write lock before changing anything")
+        session.rollback()
+    session.connection(execution_options={IMMEDIATE: True})
+    session.info["immediate"] = session.get_transaction()
+
+
 def lock_for_decision(session: Session, resource_ids) -> None:
     """Make sure no other request can change these resources' bookings until we commit.
 
@@ -58,17 +85,7 @@ def lock_for_decision(session: Session, resource_ids) -> None:
     if isinstance(session, scoped_session):
         session = session()
     if session.get_bind().dialect.name == "sqlite":
-        current = session.get_transaction()
-        if current is not None and current in (session.info.get("immediate"), session.info.get("flushed")):
-            # Begun IMMEDIATE, or it has written: either way it holds the write lock, and a
-            # write succeeds only on an up-to-date snapshot.
-            return
-        if current is not None:
-            if session.new or session.dirty or session.deleted:
-                raise WriteLockError("take the write lock before changing anything")
-            session.rollback()
-        session.connection(execution_options={IMMEDIATE: True})
-        session.info["immediate"] = session.get_transaction()
+        take_write_lock(session)
         return
     from .models import Resource  # noqa: PLC0415 (models import this module's neighbours)
 

@@ -124,6 +124,7 @@ def _security_headers(response):
 def init_app(app) -> None:
     from . import database  # noqa: F401  (registers the SQLite connection settings)
     from . import labels
+    from .account_views import bp as account_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
     from .manage import bp as manage_bp
@@ -137,6 +138,7 @@ def init_app(app) -> None:
     app.register_blueprint(requests_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(board_bp)
+    app.register_blueprint(account_bp)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
-    PasswordField,
     SelectField,
     StringField,
     TelField,
@@ -274,9 +273,9 @@ class AccountNewForm(AccountForm):
     language = SelectField(
         _l("Language"), choices=LANGUAGE_CHOICES, default="de", validators=[InputRequired()]
     )
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
 
     def apply_to(self, user: User) -> None:
+        """The person chooses the password: the account has none until the invitation is accepted."""
         super().apply_to(user)
         user.email = User.normalise_email(self.email.data)
         user.language = self.language.data

@@ -1,4 +1,9 @@
-"""Accounts: list, create, edit and (de)activate; who may touch which role is policy's call."""
+"""Accounts: list, invite, edit and (de)activate; who may touch which role is policy's call.
+
+A new account has no password: the person gets an e-mail with a link to choose one. The account
+and its link are committed first, then the message is sent; if sending fails, the manager is
+told and sends the invitation again from the list (which withdraws the unsent link).
+"""
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -7,9 +12,12 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from . import bp
-from .. import policy
+from .. import accounts, mail, policy
+from ..account_views import invitation_lifetime, link_message
+from ..clock import now
 from ..extensions import db
-from ..models import User
+from ..forms import EmptyForm
+from ..models import AccountToken, TokenPurpose, User
 from ..web import get_or_404, requires
 from .forms import AccountEditForm, AccountNewForm, commit_or_mark_taken
 
@@ -29,23 +37,63 @@ def users():
         .options(joinedload(User.organisation))
         .order_by(User.active.desc(), User.name, User.email)
     ).all()
-    return render_template("manage/users.html", accounts=rows)
+    return render_template("manage/users.html", accounts=rows, awaiting_invitation=accounts.awaiting_invitation)
+
+
+def _send_invitation(account: User, token: str, record: AccountToken) -> bool:
+    """E-mail the link; if that fails, say so (the account stays, the invitation can be sent again)."""
+    try:
+        mail.send(link_message(account, token, record))
+    except mail.MailError:
+        current_app.logger.exception("Could not send the invitation to %s", account.email)
+        flash(_("The invitation to %(email)s could not be sent: the mail server did not take it. "
+                "Please try again later with “Send the invitation again”.", email=account.email), "error")
+        return False
+    return True
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires("user.manage")
 def user_new():
-    """Create an account with an initial password; managers create partner and desk accounts only."""
+    """Create an account and e-mail the person an invitation to choose a password; managers
+    create partner and desk accounts only."""
     form = AccountNewForm(actor=current_user)
     if form.validate_on_submit():
-        account = User(active=True)
+        account = User(active=True, password_hash="")
         form.apply_to(account)
-        account.set_password(form.password.data, method=current_app.config["PASSWORD_HASH_METHOD"])
         db.session.add(account)
+        token, record = accounts.issue(db.session, account, TokenPurpose.INVITATION,
+                                       at=now(), lifetime=invitation_lifetime())
         if commit_or_mark_taken(form):
-            flash(_("The account for %(name)s was created.", name=account.name), "success")
+            if _send_invitation(account, token, record):
+                flash(_("The account for %(name)s was created and an invitation sent to %(email)s.",
+                        name=account.name, email=account.email), "success")
             return redirect(url_for("manage.users"), 303)
     return _form_page(form)
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@requires("user.manage")
+def user_invite(user_id: int):
+    """Send the invitation again, with a new link; the older links stop working."""
+    account = get_or_404(User, user_id)
+    if not policy.can_manage_account(current_user, account):
+        abort(403)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not accounts.awaiting_invitation(account):
+        if account.active:
+            flash(_("%(name)s has already chosen a password; no invitation was sent.", name=account.name), "info")
+        else:
+            flash(_("The account of %(name)s is inactive; no invitation was sent.", name=account.name), "warning")
+        return redirect(url_for("manage.users"), 303)
+    token, record = accounts.issue(db.session, account, TokenPurpose.INVITATION,
+                                   at=now(), lifetime=invitation_lifetime())
+    db.session.commit()
+    if _send_invitation(account, token, record):
+        flash(_("The invitation was sent again to %(email)s.", email=account.email), "success")
+    return redirect(url_for("manage.users"), 303)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -57,7 +105,10 @@ def user_edit(user_id: int):
         abort(403)
     form = AccountEditForm(actor=current_user, editing=account)
     if form.validate_on_submit():
+        was_active = account.active
         form.apply_to(account)
+        if was_active and not account.active:
+            accounts.lock_out(db.session, account, at=now())  # logged out everywhere, links withdrawn
         db.session.commit()
         flash(_("Changes to the account of %(name)s were saved.", name=account.name), "success")
         return redirect(url_for("manage.users"), 303)

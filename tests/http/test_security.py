@@ -270,3 +270,19 @@ def test_login_gives_a_new_session_and_careful_cookies(app_config):
     assert before is not None and after is not None and after.value != before.value
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_an_unknown_address_costs_a_password_check_too(client, make, monkeypatch):
+    """So that the time the answer takes does not tell whether the account exists."""
+    import booking.auth
+    import booking.models
+
+    checks = []
+    for module in (booking.auth, booking.models):
+        real = module.check_password_hash
+        monkeypatch.setattr(module, "check_password_hash",
+                            lambda hashed, password, real=real: checks.append(hashed.split("$")[0]) or real(hashed, password))
+    make.user(Role.PARTNER, email="amal@example.org")
+    fail_login(client, "amal@example.org")
+    fail_login(client, "niemand@example.org")
+    assert len(checks) == 2 and checks[0] == checks[1]  # the same kind of hash, as slow

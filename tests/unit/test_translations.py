@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def source_messages() -> set[str]:
-    method_map = [("booking/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("booking/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2),

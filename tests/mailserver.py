@@ -1,0 +1,87 @@
+"""A real SMTP server on 127.0.0.1 for the tests: it keeps every message it is given.
+
+Import the fixture into a test module (`from tests.mailserver import mailserver`); the app is
+pointed at the server (MAIL_SERVER, MAIL_PORT, no TLS), so messages travel over SMTP as in
+production and the test reads them as the recipient would.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+LINK = re.compile(r"https?://\S+/password/[A-Za-z0-9_-]+")
+
+
+@dataclass
+class Received:
+    """One message as the server got it: the envelope and the parsed message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def body(self) -> str:
+        return self.message.get_content()
+
+    def link(self) -> str:
+        """The one password link in the message."""
+        links = LINK.findall(self.body)
+        assert len(links) == 1, self.body
+        return links[0]
+
+    def path(self) -> str:
+        """The link as the test client follows it: its path on this site."""
+        return re.sub(r"^https?://[^/]+", "", self.link())
+
+
+@dataclass
+class Mailbox:
+    """What the server has received, in order."""
+
+    messages: list[Received] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Received]:
+        return [m for m in self.messages if address in m.rcpt_tos]
+
+    def last_to(self, address: str) -> Received:
+        received = self.to(address)
+        assert received, f"no message to {address}; got {[m.rcpt_tos for m in self.messages]}"
+        return received[-1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailserver(app) -> Mailbox:
+    """An SMTP server for this test; the app sends to it."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False,
+                      MAIL_USERNAME="", MAIL_PASSWORD="")
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
