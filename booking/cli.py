@@ -1,13 +1,15 @@
 """Command-line tasks: `flask users create`, `flask demo seed`."""
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import IntegrityError
 
-from . import demo
+from . import backup, demo
 from .extensions import db
 from .models import Organisation, Role, User
 
@@ -20,6 +22,7 @@ MIN_PASSWORD_LENGTH = 10
 def init_app(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_database)
 
 
 def _check_email(email: str) -> str:
@@ -110,3 +113,26 @@ def seed_demo(first_run: bool) -> None:
         click.echo(f"Left out {report.skipped} bookings whose slot was already taken.")
     accounts = ", ".join(spec.email for spec in demo.ACCOUNTS)
     click.echo(f"Demo accounts ({accounts}) share the password {demo.DEMO_PASSWORD!r}.")
+
+
+@click.command("backup")
+@click.option(
+    "--keep", type=click.IntRange(min=1), help="How many backups to keep; default BACKUP_KEEP (14)."
+)
+@with_appcontext
+def backup_database(keep: int | None) -> None:
+    """Copy the SQLite database to instance/backups/, check the copy, keep the newest N.
+
+    Safe while the app runs. The file name is the time the backup began, in UTC.
+    """
+    keep = current_app.config["BACKUP_KEEP"] if keep is None else keep
+    folder = Path(current_app.instance_path) / "backups"
+    try:
+        made = backup.make_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], folder, keep)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    bookings = "1 booking" if made.bookings == 1 else f"{made.bookings} bookings"
+    click.echo(f"Wrote {made.path} ({bookings}) in {made.seconds:.2f} s; it passed the integrity check.")
+    if made.removed:
+        older = "older backup" if len(made.removed) == 1 else "older backups"
+        click.echo(f"Removed {len(made.removed)} {older}; kept the newest {keep}.")
