@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask users create`, `flask demo seed`."""
+"""Command-line tasks: `flask users create`, `flask demo seed`, `flask backup`."""
 
 from pathlib import Path
 
@@ -7,16 +7,17 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
-from . import backup, demo
+from . import accounts, backup, demo
 from .extensions import db
 from .models import Organisation, Role, User
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying Treffpunkt out.")
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = accounts.MIN_PASSWORD_LENGTH
 
 
 def init_app(app) -> None:
@@ -53,11 +54,12 @@ def _find_organisation(role: Role, name: str | None) -> Organisation | None:
     return organisation
 
 
-def _check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
-        )
+def _check_password(password: str, email: str) -> str:
+    """The same rules as in the browser: long enough, not common, not the address."""
+    problems = accounts.password_problems(password, email)
+    if problems:
+        with force_locale("en"):
+            raise click.ClickException(" ".join(str(p) for p in problems))
     return password
 
 
@@ -79,7 +81,7 @@ def create_user(email: str, name: str, role: str, organisation: str | None, pass
     found = _find_organisation(role, organisation)
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _check_password(password)
+    _check_password(password, email)
 
     user = User(email=email, name=name, role=role, organisation=found)
     user.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])

@@ -113,6 +113,15 @@ def test_short_password_is_refused(runner):
     assert count_rows(User) == 0
 
 
+def test_a_common_password_is_refused_as_in_the_browser(runner):
+    result = create(
+        runner, "--email", "neu@example.org", "--name", "Neu", "--role", "admin", "--password", "password123",
+    )
+    assert result.exit_code != 0
+    assert "most common" in result.output
+    assert count_rows(User) == 0
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
