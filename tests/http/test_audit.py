@@ -109,3 +109,7 @@ def test_the_record_shows_names_as_text(client, manager, make):
     page = client.get("/manage/changes").text
     assert "<svg onload" not in page
     assert "&#34;&gt;&lt;svg onload=alert(1)&gt;" in page or "&quot;&gt;&lt;svg onload=alert(1)&gt;" in page
+
+
+def test_managers_find_the_record_from_the_accounts_page(client, manager):
+    assert 'href="/manage/changes"' in client.get("/manage/users/").text
