@@ -443,6 +443,8 @@ def detail(booking_id: int):
 @requires("request.create")
 def withdraw(booking_id: int):
     """Withdraw a request (or give up an approved booking) before it starts."""
+    if current_user.role != Role.PARTNER:
+        abort(403)  # the group's own step: the house rejects a request instead
     booking = _own_booking_or_404(booking_id)
     form = EmptyForm()
     if not form.validate_on_submit():

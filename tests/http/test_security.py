@@ -87,11 +87,23 @@ def test_counts_live_in_redis_when_configured_and_are_shared_between_workers(app
     app_config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
     app_config["RATELIMIT_KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     first, second = create_app(app_config), create_app(app_config)  # two workers, one Redis
-    for _ in range(3):
-        assert fail_login(first.test_client(), "amal@example.org").status_code == 422
-    for _ in range(2):
-        assert fail_login(second.test_client(), "amal@example.org").status_code == 422
-    assert fail_login(first.test_client(), "amal@example.org").status_code == 429
+    try:
+        for _ in range(3):
+            assert fail_login(first.test_client(), "amal@example.org").status_code == 422
+        for _ in range(2):
+            assert fail_login(second.test_client(), "amal@example.org").status_code == 422
+        assert fail_login(first.test_client(), "amal@example.org").status_code == 429
+    finally:
+        dispose(first, second)
+
+
+def dispose(*apps) -> None:
+    """Close the extra apps' database connections (PostgreSQL counts them)."""
+    from booking.extensions import db
+
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 # --- CSRF ---------------------------------------------------------------------------------
@@ -270,6 +282,7 @@ def test_login_gives_a_new_session_and_careful_cookies(app_config):
     assert before is not None and after is not None and after.value != before.value
     with client.session_transaction() as session:
         assert "planted" not in session
+    dispose(app)
 
 
 def test_an_unknown_address_costs_a_password_check_too(client, make, monkeypatch):

@@ -1,0 +1,189 @@
+"""Every route, as every kind of visitor: the answers the table in docs/permissions.md promises.
+
+The routes come from the application's own url_map, so a new route cannot slip past: it fails
+here until the table has a row for it. Each request runs against a database of its own, with
+the objects of one partner group, A, named in the URL, so an allowed POST (an approval, a
+withdrawal, a deleted closure) changes nothing the next visitor sees.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import time, timedelta
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from booking import accounts, create_app
+from booking import series as serieswork
+from booking.clock import now, to_utc
+from booking.extensions import db
+from booking.models import Closure, Role, TokenPurpose
+from booking.recurrence import Pattern
+from tests.conftest import base_config, future_day
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
+ROLES = ("anonymous", "partner A", "partner B", "desk", "manager", "admin")
+CELLS = ("yes", "login", "403", "404")
+NOT_WALKED = {"HEAD", "OPTIONS"}  # answered by Flask itself for every route
+# What `yes` may be: the view did its work (a redirect to the login page is sorted out first).
+ALLOWED = {200, 302, 303, 400, 409, 422}
+
+
+def application_routes() -> list[tuple[str, str]]:
+    """(method, rule) of every route but the static files, as the application registers them."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(base_config(Path(folder), "sqlite://"))
+    return sorted(
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - NOT_WALKED
+    )
+
+
+ROUTES = application_routes()
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+@cache
+def table() -> dict[tuple[str, str], dict[str, str]]:
+    """The table of the "Routes" section: (method, rule) -> {visitor: cell}."""
+    text = DOC.read_text(encoding="utf-8")
+    assert "\n## Routes\n" in text, f"{DOC} has no section '## Routes'"
+    section = text.split("\n## Routes\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    assert lines, "the Routes section holds no table"
+    header = _cells(lines[0])
+    assert header == ["method", "rule", *ROLES], f"the table's columns are {header}"
+    assert all(re.fullmatch(r":?-{3,}:?", cell) for cell in _cells(lines[1])), "the second line must be |---|…"
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for line in lines[2:]:
+        method, rule, *answers = _cells(line)
+        assert re.fullmatch(r"`[^`]+`", rule), f"write the rule in backticks: {line}"
+        rule = rule.strip("`")
+        assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, f"one method per row: {line}"
+        assert len(answers) == len(ROLES), f"{len(ROLES)} answers per row: {line}"
+        unknown = [a for a in answers if a not in CELLS]
+        assert not unknown, f"{unknown} are not among {CELLS}: {line}"
+        assert (method, rule) not in rows, f"{method} {rule} has two rows"
+        rows[(method, rule)] = dict(zip(ROLES, answers))
+    return rows
+
+
+def test_the_table_is_well_formed():
+    assert table(), "the table has no rows"
+
+
+def test_every_route_has_a_row_and_every_row_a_route():
+    documented, registered = set(table()), set(ROUTES)
+    missing = sorted(registered - documented)
+    gone = sorted(documented - registered)
+    assert not missing and not gone, (
+        f"routes without a row in {DOC.name}: {missing}; rows for routes that do not exist: {gone}"
+    )
+
+
+@dataclass
+class World:
+    """Group A's objects, and one account of each kind of visitor."""
+
+    users: dict[str, object]
+    values: dict[str, object]
+
+
+@pytest.fixture
+def world(make) -> World:
+    group_a = make.organisation("Verein A")
+    group_b = make.organisation("Verein B")
+    member_a = make.user(Role.PARTNER, group_a, name="Amal A")
+    other_member_a = make.user(Role.PARTNER, group_a, name="Anna A")
+    room = make.resource("Seminarraum 1", capacity=20)
+    booking = make.booking(room, group_a, day=future_day(weeks=2), requested_by=member_a)
+    first = future_day(weekday=3, weeks=4)
+    pattern = Pattern(first, time(17), time(19), (first.weekday(),), count=3)
+    planned = [p for p in serieswork.preview(db.session, pattern, room, 10, now(), None) if p.wanted]
+    series = serieswork.send(db.session, pattern, planned, resource=room, by=member_a, organisation=group_a,
+                             title="Kurs A", attendees=10)
+    other_member_a.password_hash = ""  # invited, no password chosen yet
+    token, _link = accounts.issue(db.session, other_member_a, TokenPurpose.INVITATION, at=now(),
+                                  lifetime=timedelta(days=7))
+    closure_day = future_day(weekday=5, weeks=6)
+    closure = Closure(resource=room, starts_at=to_utc(closure_day, time()),
+                      ends_at=to_utc(closure_day + timedelta(days=1), time()), reason="Renovierung")
+    db.session.add(closure)
+    db.session.commit()
+    users = {
+        "partner A": member_a,
+        "partner B": make.user(Role.PARTNER, group_b, name="Bernd B"),
+        "desk": make.user(Role.DESK),
+        "manager": make.user(Role.MANAGER),
+        "admin": make.user(Role.ADMIN),
+    }
+    values = {
+        "booking_id": booking.id,
+        "series_id": series.id,
+        "resource_id": room.id,
+        "organisation_id": group_a.id,
+        "user_id": other_member_a.id,
+        "closure_id": closure.id,
+        "token": token,
+    }
+    return World(users, values)
+
+
+def url_of(rule: str, values: dict[str, object]) -> str:
+    """The rule with A's objects filled in."""
+    def fill(match: re.Match) -> str:
+        name = match["name"]
+        assert name in values, f"the walk does not know which object of A to put in <{name}> of {rule}"
+        return str(values[name])
+
+    return re.sub(r"<(?:[^:<>]+:)?(?P<name>\w+)>", fill, rule)
+
+
+def answer(response, logged_in: bool, asked: str) -> str:
+    """The table's word for a response."""
+    if response.status_code in (301, 302, 303, 307, 308):
+        location = urlsplit(response.headers["Location"])
+        if location.path == "/login" and not location.netloc:
+            back = parse_qs(location.query).get("next")
+            if logged_in and back is None:
+                return "yes"  # logging out ends on the login page
+            assert back in (None, [asked]), f"the login page would lead back to {back}, not to {asked}"
+            return "login" if response.status_code == 302 else f"{response.status_code} to the login page"
+    if response.status_code in ALLOWED:
+        return "yes"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, rule", ROUTES, ids=[f"{m} {r}" for m, r in ROUTES])
+def test_route_answers_as_the_table_says(client, auth, world, method, rule, role):
+    rows = table()
+    assert (method, rule) in rows, f"{method} {rule} has no row in the table of {DOC.name}"
+    expected = rows[(method, rule)][role]
+    if role != "anonymous":
+        logged_in = auth.login(world.users[role])
+        assert logged_in.status_code == 302, f"{role} could not log in"
+    url = url_of(rule, world.values)
+    response = client.open(url, method=method, data={} if method != "GET" else None)
+    got = answer(response, role != "anonymous", url)
+    assert got == expected, (
+        f"{method} {url} as {role}: HTTP {response.status_code} "
+        f"{response.headers.get('Location', '')} is '{got}', the table says '{expected}'"
+    )
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_link_that_was_never_given_out_answers_410(client, world, method):
+    """The token is the permission on /password/<token>: without a real one there is nothing to see."""
+    response = client.open("/password/" + "x" * 43, method=method, data={} if method == "POST" else None)
+    assert response.status_code == 410
