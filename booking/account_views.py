@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,10 +13,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from . import accounts, audit, mail
-from .auth import home_for
+from .auth import failed_attempt, home_for
 from .clock import now
 from .extensions import db, limiter
-from .models import AccountToken, TokenPurpose, User
+from .models import TokenPurpose, User
 
 bp = Blueprint("account", __name__)
 
@@ -72,26 +70,6 @@ def _method() -> str:
     return current_app.config["PASSWORD_HASH_METHOD"]
 
 
-def invitation_lifetime() -> timedelta:
-    return timedelta(days=current_app.config["INVITATION_DAYS"])
-
-
-def reset_lifetime() -> timedelta:
-    return timedelta(hours=current_app.config["RESET_HOURS"])
-
-
-def link_message(user: User, token: str, record: AccountToken):
-    """The e-mail with an invitation or reset link, in the person's language."""
-    invitation = record.purpose == TokenPurpose.INVITATION
-    return mail.compose(
-        user,
-        _l("Your account for Treffpunkt") if invitation else _l("A new password for Treffpunkt"),
-        "mail/invitation.txt" if invitation else "mail/reset.txt",
-        link=mail.external_url("account.choose_password", token=token),
-        expires_at=record.expires_at,
-    )
-
-
 def _email_key() -> str:
     """Reset requests are counted per e-mail address typed, whether or not such an account exists."""
     return "reset:" + User.normalise_email(request.form.get("email", ""))[:254]
@@ -107,9 +85,10 @@ def forgot():
         response = redirect(url_for("auth.login"), 303)
         user = User.by_email(form.email.data)
         if user is not None and user.active:
-            token, record = accounts.issue(db.session, user, TokenPurpose.RESET, at=now(), lifetime=reset_lifetime())
+            token, record = accounts.issue(db.session, user, TokenPurpose.RESET, at=now(),
+                                           lifetime=mail.reset_lifetime())
             db.session.commit()
-            mail.send_after_response(response, link_message(user, token, record))
+            mail.send_after_response(response, mail.link_message(user, token, record))
         hours = current_app.config["RESET_HOURS"]
         flash(ngettext(
             "If an account exists for this address, we have sent a link to it for choosing a new password. "
@@ -167,14 +146,10 @@ def _account_key() -> str:
     return f"password:{getattr(current_user, 'id', '')}"
 
 
-def _attempt_failed(response) -> bool:
-    return response.status_code == 422
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_attempt_failed)
+               methods=["POST"], deduct_when=failed_attempt)
 def change_password():
     """Change one's own password; the account's other sessions end, this one stays."""
     user = current_user._get_current_object()

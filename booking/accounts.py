@@ -164,13 +164,8 @@ def redeem(session: Session, token: str, password: str, *, at: datetime, method:
         .where(AccountToken.token_hash == hash_token(token))
         .execution_options(populate_existing=True)
     )
-    user = record.user
-    check_password_rules(password, user.email)
-    user.set_password(password, method=method)
-    user.end_sessions()
-    _withdraw(session, user.id, tuple(TokenPurpose), at)
-    session.flush()
-    return user
+    change_password(session, record.user, password, at=at, method=method)
+    return record.user
 
 
 # Accounts

@@ -75,14 +75,15 @@ def _account_key() -> str:
     return "account:" + User.normalise_email(request.form.get("email", ""))[:254]
 
 
-def _failed(response) -> bool:
+def failed_attempt(response) -> bool:
+    """Only a refused login (or password) counts towards the throttle."""
     return response.status_code == 422
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed)
+               methods=["POST"], deduct_when=failed_attempt)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=failed_attempt)
 def login():
     """Log in with e-mail and password; then back to the page asked for, if it is on this site."""
     form = LoginForm(next=request.args.get("next", ""))

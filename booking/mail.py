@@ -12,13 +12,15 @@ import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from .clock import now
-from .models import User
+from .models import AccountToken, TokenPurpose, User
 
 
 class MailError(RuntimeError):
@@ -62,6 +64,26 @@ def compose(user: User, subject, template: str, **context) -> EmailMessage:
     message.set_content(body.strip() + "\n")
     message["Content-Language"] = language  # after the content, which sets the Content-* headers anew
     return message
+
+
+def invitation_lifetime() -> timedelta:
+    return timedelta(days=current_app.config["INVITATION_DAYS"])
+
+
+def reset_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["RESET_HOURS"])
+
+
+def link_message(user: User, token: str, record: AccountToken):
+    """The e-mail with an invitation or reset link, in the person's language."""
+    invitation = record.purpose == TokenPurpose.INVITATION
+    return compose(
+        user,
+        _l("Your account for Treffpunkt") if invitation else _l("A new password for Treffpunkt"),
+        "mail/invitation.txt" if invitation else "mail/reset.txt",
+        link=external_url("account.choose_password", token=token),
+        expires_at=record.expires_at,
+    )
 
 
 def send(message: EmailMessage) -> Path | None:

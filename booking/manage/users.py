@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload
 
 from . import bp
 from .. import accounts, mail, policy
-from ..account_views import invitation_lifetime, link_message
 from ..clock import now
 from ..extensions import db
 from ..forms import EmptyForm
@@ -43,7 +42,7 @@ def users():
 def _send_invitation(account: User, token: str, record: AccountToken) -> bool:
     """E-mail the link; if that fails, say so (the account stays, the invitation can be sent again)."""
     try:
-        mail.send(link_message(account, token, record))
+        mail.send(mail.link_message(account, token, record))
     except mail.MailError:
         current_app.logger.exception("Could not send the invitation to %s", account.email)
         flash(_("The invitation to %(email)s could not be sent: the mail server did not take it. "
@@ -63,7 +62,7 @@ def user_new():
         form.apply_to(account)
         db.session.add(account)
         token, record = accounts.issue(db.session, account, TokenPurpose.INVITATION,
-                                       at=now(), lifetime=invitation_lifetime())
+                                       at=now(), lifetime=mail.invitation_lifetime())
         if commit_or_mark_taken(form):
             if _send_invitation(account, token, record):
                 flash(_("The account for %(name)s was created and an invitation sent to %(email)s.",
@@ -89,7 +88,7 @@ def user_invite(user_id: int):
             flash(_("The account of %(name)s is inactive; no invitation was sent.", name=account.name), "warning")
         return redirect(url_for("manage.users"), 303)
     token, record = accounts.issue(db.session, account, TokenPurpose.INVITATION,
-                                   at=now(), lifetime=invitation_lifetime())
+                                   at=now(), lifetime=mail.invitation_lifetime())
     db.session.commit()
     if _send_invitation(account, token, record):
         flash(_("The invitation was sent again to %(email)s.", email=account.email), "success")
