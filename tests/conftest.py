@@ -8,6 +8,7 @@ emptied. No test sees another's rows.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -264,6 +265,14 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+CSRF_TOKEN = re.compile(r'(name="csrf_token"[^>]*value="|"X-CSRFToken": ")[^"]+')
+
+
+def without_tokens(html: str) -> str:
+    """A page with its CSRF tokens blanked: they carry the second they were made in."""
+    return CSRF_TOKEN.sub(r"\1TOKEN", html)
 
 
 def count_rows(model, *where) -> int:
