@@ -142,7 +142,7 @@ def _database_refused(error: sa.exc.OperationalError):
     if is_htmx():
         body, status, headers = error_page("partials/_error.html", 503, error=refused, message=message)
         # Shown where the page's messages are, whatever the request would have replaced.
-        headers.update({"HX-Retarget": "#flashes", "HX-Reswap": "innerHTML"})
+        headers.update({"HX-Retarget": "#flashes", "HX-Reswap": "innerHTML show:top"})
     else:
         body, status, headers = error_page("error.html", 503, error=refused, message=message)
     return body, status, {**headers, "Retry-After": str(wait)}
