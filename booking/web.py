@@ -108,13 +108,13 @@ def error_page(template: str, status: int, **context):
     Whatever failed is rolled back first (a failed flush would refuse every query after it).
     Should reading fail even so, the page is shown as to a visitor who is not logged in.
     """
-    db.session.rollback()
     database.may_write(False)  # undone with the request's own setting at its end
     try:
+        db.session.rollback()
         body = render_template(template, **context)
     except sa.exc.SQLAlchemyError:
         current_app.logger.exception("The error page could not read the database")
-        db.session.rollback()
+        db.session.remove()
         g._login_user = login_manager.anonymous_user()
         body = render_template(template, **context)
     return body, status, {"Vary": "HX-Request"}
@@ -135,7 +135,7 @@ def _database_refused(error: sa.exc.OperationalError):
         message = _("Nothing was saved. Please try again in a moment.")
         wait = 5
     else:
-        raise error
+        raise error  # any other failure is the 500 it always was, logged with its traceback
     current_app.logger.warning("%s %s: nothing saved, the database refused: %s", request.method, request.path,
                                error.orig)
     refused = ServiceUnavailable()
