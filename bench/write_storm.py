@@ -57,6 +57,7 @@ def main() -> None:
         db.session.remove()
         db.engine.dispose()
 
+    (folder / "server").mkdir()
     server = start_server(url, folder / "server")
     try:
         visitors = []
@@ -78,7 +79,7 @@ def main() -> None:
             total = time.monotonic() - started
             statuses = Counter(r.status for r in responses)
             print(f"round {round_ + 1}: answers {dict(sorted(statuses.items()))}, all answered within "
-                  f"{total * 1000:.0f} ms ({args.at_once / total:.1f} saves/s)")
+                  f"{total * 1000:.0f} ms ({statuses[303] / total:.1f} saves/s)")
         log = server.log_text()
         print("server errors in the log:", "yes" if "Traceback" in log else "none")
     finally:
