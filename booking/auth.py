@@ -15,9 +15,11 @@ from wtforms.fields.choices import SelectChoice
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length
 
+from .database import reading_first
 from .extensions import db, limiter
 from .forms import EmptyForm
 from .models import Role, User
+from .web import error_page
 
 bp = Blueprint("auth", __name__)
 
@@ -90,10 +92,12 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data) or home_for(current_user))
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is None:
-            _as_slow_as_a_real_check(form.password.data)  # the answer's timing tells nothing either
-        elif user.active and user.check_password(form.password.data):
+        with reading_first(db.session):  # no one waits for the write lock while a password is checked
+            user = User.by_email(form.email.data)
+            if user is None:
+                _as_slow_as_a_real_check(form.password.data)  # the answer's timing tells nothing either
+            correct = user is not None and user.active and user.check_password(form.password.data)
+        if correct:
             session.clear()  # a new session on login: nothing carried over from before
             login_user(user)
             return redirect(safe_next(form.next.data) or home_for(user))
@@ -106,10 +110,10 @@ def login():
 def throttled(error):
     """Too many failed logins: the form again, with the same words whether or not the account exists."""
     if request.endpoint != "auth.login":
-        return render_template("error.html", error=error), 429
+        return error_page("error.html", 429, error=error)
     form = LoginForm(formdata=None, email=request.form.get("email", "")[:254], next=request.form.get("next", ""))
     form.password.errors = [_("Too many attempts to log in. Please wait 15 minutes and try again.")]
-    return render_template("auth/login.html", form=form), 429
+    return error_page("auth/login.html", 429, form=form)
 
 
 @bp.post("/logout")

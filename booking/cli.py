@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from . import accounts, backup, demo
+from .database import writes
 from .extensions import db
 from .models import Organisation, Role, User
 
@@ -71,6 +72,7 @@ def _check_password(password: str, email: str) -> str:
 )
 @click.option("--organisation", help="The partner's organisation (exact name).")
 @click.option("--password", help=f"At least {MIN_PASSWORD_LENGTH} characters; asked for when left out.")
+@writes
 def create_user(email: str, name: str, role: str, organisation: str | None, password: str | None) -> None:
     """Create an account, for instance the first admin."""
     role = Role(role)
@@ -97,6 +99,7 @@ def create_user(email: str, name: str, role: str, organisation: str | None, pass
 
 @demo_cli.command("seed")
 @click.option("--first-run", is_flag=True, help="Seed only into a database without any accounts.")
+@writes
 def seed_demo(first_run: bool) -> None:
     """Add the demo rooms, groups, accounts and a fortnight of bookings; safe to repeat."""
     if first_run and demo.has_users(db.session):

@@ -4,14 +4,16 @@ from functools import wraps
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import policy
+from . import database, policy
 from .extensions import db, login_manager
 from .models import User
 
@@ -78,9 +80,72 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=target))
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _may_write():
+    """A request that may change something begins its transactions with the write lock (SQLite).
+
+    Only a GET, HEAD or OPTIONS reads alone; everything else may write, from its first query
+    on, so that it never reads a snapshot that another request's commit makes stale.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    g.may_write = database.may_write(True, until_commit=True)
+    database.lock_begun_reads(db.session)
+
+
+def _done_writing(exc=None) -> None:
+    tokens = g.pop("may_write", None)
+    if tokens is not None:
+        database.restore(tokens)
+        database.release_write_lock(db.session)
+
+
+def error_page(template: str, status: int, **context):
+    """Render an error page on a clean session, reading only.
+
+    Whatever failed is rolled back first (a failed flush would refuse every query after it).
+    Should reading fail even so, the page is shown as to a visitor who is not logged in.
+    """
+    database.may_write(False)  # undone with the request's own setting at its end
+    try:
+        db.session.rollback()
+        body = render_template(template, **context)
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("The error page could not read the database")
+        db.session.remove()
+        g._login_user = login_manager.anonymous_user()
+        body = render_template(template, **context)
+    return body, status, {"Vary": "HX-Request"}
+
+
 def _error(error):
     template = "partials/_error.html" if is_htmx() else "error.html"
-    return render_template(template, error=error), error.code
+    return error_page(template, error.code, error=error)
+
+
+def _database_refused(error: sa.exc.OperationalError):
+    """The database cannot save now (its disk is full, or it stayed busy too long): 503,
+    nothing was saved, and the same request works again once it can."""
+    if database.is_disk_full(error):
+        message = _("Nothing was saved. Please try again later, and tell the house if it keeps happening.")
+        wait = 60
+    elif database.is_busy(error):
+        message = _("Nothing was saved. Please try again in a moment.")
+        wait = 5
+    else:
+        raise error  # any other failure is the 500 it always was, logged with its traceback
+    current_app.logger.warning("%s %s: nothing saved, the database refused: %s", request.method, request.path,
+                               error.orig)
+    refused = ServiceUnavailable()
+    if is_htmx():
+        body, status, headers = error_page("partials/_error.html", 503, error=refused, message=message)
+        # Shown where the page's messages are, whatever the request would have replaced.
+        headers.update({"HX-Retarget": "#flashes", "HX-Reswap": "innerHTML show:top"})
+    else:
+        body, status, headers = error_page("error.html", 503, error=refused, message=message)
+    return body, status, {**headers, "Retry-After": str(wait)}
 
 
 def _form_page() -> str:
@@ -103,10 +168,10 @@ def _csrf_refused(error: CSRFError):
     message = _("The form was open for a long time and has expired. Nothing was saved: please fill it in again.")
     if is_htmx():
         flash(message, "warning")
-        response = make_response(render_template("partials/_error.html", error=error), 400)
+        response = make_response(error_page("partials/_error.html", 400, error=error))
         response.headers["HX-Refresh"] = "true"
         return response
-    return render_template("error.html", error=error, message=message, back=_form_page()), 400
+    return error_page("error.html", 400, error=error, message=message, back=_form_page())
 
 
 def _security_headers(response):
@@ -142,6 +207,9 @@ def init_app(app) -> None:
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)
+    app.register_error_handler(sa.exc.OperationalError, _database_refused)
+    app.before_request(_may_write)
+    app.teardown_request(_done_writing)
     app.register_error_handler(CSRFError, _csrf_refused)
     if app.config.get("TRUSTED_PROXIES"):
         # Behind a reverse proxy: the visitor's address and scheme come from its headers.

@@ -54,7 +54,11 @@ def downgrade():
     op.drop_table('change_record')
     op.drop_index('ix_account_token_user_id', table_name='account_token')
     op.drop_table('account_token')
+    # SQLite drops a column by copying the table, and the copy would lose the index on
+    # lower(email) (it cannot be reflected): take it off first and put it back afterwards.
+    op.drop_index('ix_user_account_email_lower', table_name='user_account')
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', 'Skipped unsupported reflection of expression-based index')
         with op.batch_alter_table('user_account', schema=None) as batch_op:
             batch_op.drop_column('session_version')
+    op.create_index('ix_user_account_email_lower', 'user_account', [sa.text('lower(email)')], unique=True)

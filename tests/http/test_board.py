@@ -316,6 +316,7 @@ def test_the_board_needs_the_same_number_of_queries_for_2_or_30_bookings(client,
         def count(conn, cursor, statement, parameters, context, executemany):
             statements.append(statement)
 
+        db.session.remove()  # each page in a session of its own, as in production
         sa.event.listen(db.engine, "before_cursor_execute", count)
         try:
             response = board(client, day)
