@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from .lazytext import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from .database import take_write_lock

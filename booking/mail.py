@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from .lazytext import lazy_gettext as _l
 
 from .clock import now
 from .models import AccountToken, TokenPurpose, User

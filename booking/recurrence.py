@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 import holidays
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
-from flask_babel import lazy_gettext as _l
+from .lazytext import lazy_gettext as _l
 
 from .clock import LocalTimeError, to_utc
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_date, gettext, ngettext
-from flask_babel import lazy_gettext as _l
+from .lazytext import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from .clock import HOUSE_TZ, local

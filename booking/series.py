@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from flask_babel import lazy_gettext as _l
+from .lazytext import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from . import workflow

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from .lazytext import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from .availability import check_booking

@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 from flask import render_template, request
-from flask_babel import lazy_gettext as _l
+from ..lazytext import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from . import bp

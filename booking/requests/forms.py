@@ -1,12 +1,10 @@
 """The request form a partner group fills in."""
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..lazytext import lazy_gettext as _l
 from wtforms import (
     DateField,
     SelectMultipleField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -26,7 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import year_in_range
+from ..forms import Form, SubForm, year_in_range
 from ..labels import RESOURCE_KIND
 from ..models import Resource, ResourceKind
 
@@ -65,7 +63,7 @@ def equipment_choices(resources: list[Resource]) -> list[SelectChoice]:
     return choices
 
 
-class ExtraForm(Form):
+class ExtraForm(SubForm):
     """One piece of equipment requested together with the room."""
 
     resource_id = SelectField(_l("Equipment"), coerce=_optional_int, validate_choice=False)
@@ -165,7 +163,7 @@ class RepeatFields:
     )
 
 
-class RequestForm(SlotFields, RepeatFields, FlaskForm):
+class RequestForm(SlotFields, RepeatFields, Form):
     title = StringField(
         _l("Title"),
         validators=[
@@ -198,7 +196,7 @@ class ManagerRequestForm(ManagerFields, RequestForm):
     pass
 
 
-class SlotCheckForm(SlotFields, FlaskForm):
+class SlotCheckForm(SlotFields, Form):
     """The live check reads the same fields from the query string (a GET, so no CSRF)."""
 
     class Meta:
