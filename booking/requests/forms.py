@@ -32,6 +32,8 @@ from ..models import Resource, ResourceKind
 # Fields a partner never sets: the organisation comes from the account, the status from the house.
 FORBIDDEN_FIELDS = ("organisation_id", "organisation", "status", "requested_by_id", "decided_by_id",
                     "override_reason")
+# Selects whose options are names the house typed: htmx ignores them (they trigger nothing themselves).
+NAMES = {"hx-disable": True}
 # How many pieces of equipment one request can bundle with a room.
 EXTRA_ROWS = 3
 
@@ -66,7 +68,7 @@ def equipment_choices(resources: list[Resource]) -> list[SelectChoice]:
 class ExtraForm(SubForm):
     """One piece of equipment requested together with the room."""
 
-    resource_id = SelectField(_l("Equipment"), coerce=_optional_int, validate_choice=False)
+    resource_id = SelectField(_l("Equipment"), coerce=_optional_int, validate_choice=False, render_kw=NAMES)
     units = IntegerField(
         _l("How many?"),
         default=1,
@@ -91,6 +93,7 @@ class SlotFields:
         _l("Room, plot or equipment"),
         coerce=_optional_int,
         validate_choice=False,
+        render_kw=NAMES,
         validators=[InputRequired(_l("Please choose what you want to book."))],
     )
     date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date.")), year_in_range])
@@ -184,6 +187,7 @@ class ManagerFields:
         _l("For the group"),
         coerce=_optional_int,
         validate_choice=False,
+        render_kw=NAMES,
         validators=[InputRequired(_l("Please choose the group this is for."))],
     )
     override_reason = TextAreaField(
