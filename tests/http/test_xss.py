@@ -176,3 +176,40 @@ def test_every_route_shows_user_text_as_text(app, client, auth, make, role):
         assert not set(NEVER_SHOWN) & seen, "NEVER_SHOWN is out of date"
     elif role != "anonymous":
         assert {"booking.title", "organisation.name", "resource.name"} <= seen, f"{role} saw only {sorted(seen)}"
+
+
+BOOKING = Path(__file__).resolve().parents[2] / "booking"
+
+
+def test_no_code_marks_text_as_markup():
+    """Lazy translations come from booking.lazytext (they escape themselves); nothing builds Markup."""
+    for path in BOOKING.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"from flask_babel import[^\n]*lazy_", source), f"{path.name}: lazy_gettext from flask_babel"
+        assert not re.search(r"\bMarkup\(", source) or path.name == "lazytext.py", f"{path.name} builds Markup"
+    for path in TEMPLATES.rglob("*.html"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\|\s*safe\b|Markup", source), f"{path.name} marks text as safe"
+
+
+def test_a_lazy_translation_with_a_name_in_it_is_text(app):
+    """The frame translated, the name in it escaped: in a template and as a select's option."""
+    from flask import render_template_string
+    from wtforms import SelectField
+    from wtforms.fields.choices import SelectChoice
+
+    from booking.forms import Form
+    from booking.lazytext import lazy_gettext
+
+    class Pick(Form):
+        what = SelectField(choices=[])
+
+    label = lazy_gettext("%(name)s (up to %(n)s people)", name="<b hx-get=/x>", n=5)
+    with app.test_request_context():
+        page = render_template_string("<p>{{ label }}</p>", label=label)
+        form = Pick(formdata=None)
+        form.what.choices = [SelectChoice("1", label)]
+        option = str(form.what())
+    for html in (page, option):
+        assert "<b" not in html and "&lt;b hx-get=/x&gt;" in html
+    assert "(bis 5 Personen)" in page
