@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from .lazytext import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from . import accounts, audit, mail
-from .forms import Form
 from .auth import failed_attempt, home_for
 from .clock import now
 from .extensions import db, limiter
+from .forms import Form
+from .lazytext import lazy_gettext as _l
 from .models import TokenPurpose, User
 
 bp = Blueprint("account", __name__)

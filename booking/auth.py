@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from .lazytext import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from .extensions import db, limiter
 from .forms import EmptyForm, Form
+from .lazytext import lazy_gettext as _l
 from .models import Role, User
 
 bp = Blueprint("auth", __name__)

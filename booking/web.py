@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from .lazytext import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import policy
 from .extensions import db, login_manager
+from .lazytext import lazy_gettext as _l
 from .models import User
 
 

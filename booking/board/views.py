@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import request
-from ..lazytext import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import DateField
@@ -16,10 +15,11 @@ from wtforms.validators import Optional, ValidationError
 from . import bp
 from . import grid
 from .. import policy
-from ..forms import Form
 from ..availability import overlapping
 from ..clock import day_bounds, now, today
 from ..extensions import db
+from ..forms import Form
+from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Resource, Role, Status, User
 from ..web import render, requires
 

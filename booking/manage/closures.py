@@ -11,7 +11,6 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from ..lazytext import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, SelectField, StringField, TimeField
@@ -24,6 +23,7 @@ from ..availability import busy_overlapping
 from ..clock import LocalTimeError, day_bounds, local, now, to_utc
 from ..extensions import db
 from ..forms import EmptyForm, Form, local_time_message, year_in_range
+from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Closure, Resource, Status
 from ..web import get_or_404, requires
 from .forms import optional_id, strip

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from ..lazytext import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
@@ -27,8 +26,9 @@ from wtforms.validators import (
 )
 
 from .. import labels, policy
-from ..forms import Form
 from ..extensions import db
+from ..forms import Form
+from ..lazytext import lazy_gettext as _l
 from ..models import LONGEST_BUFFER, Organisation, OrganisationKind, Resource, ResourceKind, Role, User
 
 # Beyond these nobody in the house needs more, and they keep clear of the database's integer range.

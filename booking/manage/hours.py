@@ -11,7 +11,6 @@ import re
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from ..lazytext import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wtforms import FormField, SelectField, StringField
@@ -22,11 +21,12 @@ from wtforms.widgets import TimeInput
 from . import bp
 from ..availability import house_hours
 from ..extensions import db
+from ..forms import Form, SubForm
 from ..i18n import weekday_names
+from ..lazytext import lazy_gettext as _l
 from ..models import OpeningHours, Resource, ResourceKind
 from ..rules import WeekHours, hhmm
 from ..web import get_or_404, requires
-from ..forms import Form, SubForm
 from .forms import strip
 
 WEEKDAYS = range(7)  # 0 = Monday

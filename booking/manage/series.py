@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from ..lazytext import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -20,9 +19,10 @@ from ..availability import check_many
 from ..clock import now
 from ..database import is_overlap_violation
 from ..extensions import db
+from ..forms import Form
+from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Series, Status
 from ..web import requires
-from ..forms import Form
 from .forms import RejectForm
 
 class ApproveDatesForm(Form):

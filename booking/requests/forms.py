@@ -1,6 +1,5 @@
 """The request form a partner group fills in."""
 
-from ..lazytext import lazy_gettext as _l
 from wtforms import (
     DateField,
     SelectMultipleField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 
 from ..forms import Form, SubForm, year_in_range
 from ..labels import RESOURCE_KIND
+from ..lazytext import lazy_gettext as _l
 from ..models import Resource, ResourceKind
 
 
