@@ -93,6 +93,32 @@ def shown(html: str, poisoned) -> set[str]:
     return found
 
 
+def outside_hx_disable(html: str, poisoned) -> list[str]:
+    """Elements in the page's body showing user text that htmx would still process.
+
+    Defence in depth: such text sits inside an element with hx-disable, unless the element
+    showing it is an htmx control itself (the live check's "Free instead" buttons name a room).
+    """
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    parents = {child: element for element in tree.iter() for child in element}
+    found = []
+    for element in tree.iter():
+        if tag_name(element) is None:
+            continue
+        texts = [element.text, *element.attrib.values(), *(child.tail for child in element)]
+        if not any(text and poisoned.shown_intact(text) for text in texts):
+            continue
+        chain, ancestor = [], element
+        while ancestor is not None:
+            chain.append(ancestor)
+            ancestor = parents.get(ancestor)
+        if any("hx-disable" in a.attrib or any(k.startswith("hx-get") or k.startswith("hx-post") for k in a.attrib)
+               or tag_name(a) == "head" for a in chain):
+            continue
+        found.append("/".join(tag_name(a) for a in reversed(chain[:4])))
+    return found
+
+
 def form_fields(html: str, action: str) -> list[str]:
     """The names of the fields of the forms on a page that post to `action`."""
     tree = html5lib.parse(html, namespaceHTMLElements=False)
@@ -149,6 +175,9 @@ def test_every_route_shows_user_text_as_text(app, client, auth, make, role):
                 html = response.get_data(as_text=True)
                 check(html, where)
                 seen |= shown(html, poisoned)
+                if response.status_code == 200:
+                    exposed = outside_hx_disable(html, poisoned)
+                    assert not exposed, f"{where}: user text outside hx-disable in {exposed}"
                 if not headers and response.status_code == 200:
                     pages[urlsplit(url).path] = html
 
