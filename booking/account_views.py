@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -16,6 +14,8 @@ from . import accounts, audit, mail
 from .auth import failed_attempt, home_for
 from .clock import now
 from .extensions import db, limiter
+from .forms import Form
+from .lazytext import lazy_gettext as _l
 from .models import TokenPurpose, User
 
 bp = Blueprint("account", __name__)
@@ -30,11 +30,11 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = EmailField(_l("E-mail"), filters=[_strip], validators=[DataRequired(), Length(max=254), Email()])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """A new password, typed twice; the rules for the account it is for."""
 
     password = PasswordField(_l("New password"), validators=[DataRequired()])  # the rules: validate_password

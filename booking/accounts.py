@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from .database import take_write_lock
+from .lazytext import lazy_gettext as _l
 from .models import AccountToken, TokenPurpose, User
 
 MIN_PASSWORD_LENGTH = 10

@@ -7,11 +7,11 @@ from babel.lists import format_list
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .clock import HOUSE_TZ
 from .extensions import babel
+from .lazytext import lazy_gettext as _l
 
 
 def select_locale() -> str:

@@ -1,7 +1,7 @@
 """The words people read for the house's statuses, kinds and roles."""
 
-from flask_babel import lazy_gettext as _l
 
+from .lazytext import lazy_gettext as _l
 from .models import OrganisationKind, ResourceKind, Role, Status
 
 STATUS = {

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from .clock import now
+from .lazytext import lazy_gettext as _l
 from .models import AccountToken, TokenPurpose, User
 
 

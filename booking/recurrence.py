@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 
 import holidays
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
-from flask_babel import lazy_gettext as _l
 
 from .clock import LocalTimeError, to_utc
+from .lazytext import lazy_gettext as _l
 
 # A series covers at most this many dates, and at most this long a stretch.
 MAX_DATES = 250

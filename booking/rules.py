@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_date, gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from .clock import HOUSE_TZ, local
+from .lazytext import lazy_gettext as _l
 from .models import Booking, Closure, Resource, ResourceKind, Status
 
 # Hard limits, for everyone: a room or equipment for one day (25 hours on the day the clocks

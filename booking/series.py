@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from . import workflow
 from .availability import Nearby, situation
 from .clock import LocalTimeError, local, to_utc
 from .database import lock_for_decision
+from .lazytext import lazy_gettext as _l
 from .models import Booking, Organisation, Resource, Series, Status, User
 from .recurrence import Occurrence, Pattern, occurrences
 from .rules import Ask, Limits, Part, Verdict

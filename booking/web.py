@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import ServiceUnavailable
@@ -15,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database, policy
 from .extensions import db, login_manager
+from .lazytext import lazy_gettext as _l
 from .models import User
 
 
@@ -174,6 +174,10 @@ def _csrf_refused(error: CSRFError):
     return error_page("error.html", 400, error=error, message=message, back=_form_page())
 
 
+# How long browsers remember to reach the house over HTTPS only: a year.
+HSTS_SECONDS = 365 * 24 * 3600
+
+
 def _security_headers(response):
     csp = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -183,6 +187,13 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static":
+        # Pages, fragments, redirects and errors: personal data or a form token, for this visitor
+        # only. Neither the browser nor a proxy keeps a copy (a shared computer's back button).
+        response.headers["Cache-Control"] = "no-store"
+    if not current_app.config.get("DEVELOPMENT"):
+        # Outside a developer's machine the house is served over HTTPS only: browsers keep to it.
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
     return response
 
 

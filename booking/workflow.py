@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from .availability import check_booking
 from .database import lock_for_decision
+from .lazytext import lazy_gettext as _l
 from .models import AuditEvent, Booking, Organisation, Status, User
 from .rules import Ask
 

@@ -7,9 +7,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
@@ -20,6 +18,8 @@ from .. import policy
 from ..availability import overlapping
 from ..clock import day_bounds, now, today
 from ..extensions import db
+from ..forms import Form
+from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Resource, Role, Status, User
 from ..web import render, requires
 
@@ -32,7 +32,7 @@ def _within_range(form, field) -> None:
         raise ValidationError(_l("Please choose a valid date between 2000 and 2100."))
 
 
-class DayForm(FlaskForm):
+class DayForm(Form):
     """The day to show, from the query string; no date means today."""
 
     date = DateField(

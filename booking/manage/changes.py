@@ -6,11 +6,11 @@ import json
 
 import sqlalchemy as sa
 from flask import render_template, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from . import bp
 from ..extensions import db
+from ..lazytext import lazy_gettext as _l
 from ..models import ChangeRecord, Organisation, Resource
 from ..web import requires
 

@@ -11,9 +11,7 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
@@ -24,7 +22,8 @@ from .. import labels
 from ..availability import busy_overlapping
 from ..clock import LocalTimeError, day_bounds, local, now, to_utc
 from ..extensions import db
-from ..forms import EmptyForm, local_time_message, year_in_range
+from ..forms import EmptyForm, Form, local_time_message, year_in_range
+from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Closure, Resource, Status
 from ..web import get_or_404, requires
 from .forms import optional_id, strip
@@ -32,7 +31,7 @@ from .forms import optional_id, strip
 LIST_LIMIT = 200
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     """What is closed, from when until when (house wall-clock time), and why."""
 
     resource_id = SelectField(_l("What is closed"), coerce=optional_id)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
@@ -29,6 +27,8 @@ from wtforms.validators import (
 
 from .. import labels, policy
 from ..extensions import db
+from ..forms import Form
+from ..lazytext import lazy_gettext as _l
 from ..models import LONGEST_BUFFER, Organisation, OrganisationKind, Resource, ResourceKind, Role, User
 
 # Beyond these nobody in the house needs more, and they keep clear of the database's integer range.
@@ -95,7 +95,7 @@ def commit_or_mark_taken(form) -> bool:
     return True
 
 
-class EditingForm(FlaskForm):
+class EditingForm(Form):
     """A form that fills itself from the row it edits (none when creating)."""
 
     def __init__(self, *args, editing=None, **kwargs):
@@ -305,7 +305,7 @@ class AccountEditForm(AccountForm):
         user.active = self.active.data
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     """A rejection always tells the group why."""
 
     reason = TextAreaField(

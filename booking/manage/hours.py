@@ -11,11 +11,9 @@ import re
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from wtforms import Form, FormField, SelectField, StringField
+from wtforms import FormField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import TimeInput
@@ -23,7 +21,9 @@ from wtforms.widgets import TimeInput
 from . import bp
 from ..availability import house_hours
 from ..extensions import db
+from ..forms import Form, SubForm
 from ..i18n import weekday_names
+from ..lazytext import lazy_gettext as _l
 from ..models import OpeningHours, Resource, ResourceKind
 from ..rules import WeekHours, hhmm
 from ..web import get_or_404, requires
@@ -55,7 +55,7 @@ def input_value(minutes: int | None) -> str | None:
     return "00:00" if minutes == END_OF_DAY else hhmm(minutes)
 
 
-class DayHours(Form):
+class DayHours(SubForm):
     """One weekday: open with times, closed, or (for a resource) like the house.
 
     The subclasses give `mode` its choices."""
@@ -111,7 +111,7 @@ class ResourceDay(DayHours):
     )
 
 
-class WeekForm(FlaskForm):
+class WeekForm(Form):
     """Seven weekdays, named day0 (Monday) to day6 (Sunday)."""
 
     day_form = DayHours

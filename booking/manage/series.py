@@ -5,10 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectMultipleField
@@ -21,11 +19,13 @@ from ..availability import check_many
 from ..clock import now
 from ..database import is_overlap_violation
 from ..extensions import db
+from ..forms import Form
+from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Series, Status
 from ..web import requires
 from .forms import RejectForm
 
-class ApproveDatesForm(FlaskForm):
+class ApproveDatesForm(Form):
     booking_ids = SelectMultipleField(
         _l("Dates"), coerce=int, validators=[DataRequired(_l("Please choose at least one pending date."))]
     )

@@ -1,12 +1,9 @@
 """The request form a partner group fills in."""
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     SelectMultipleField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -26,14 +23,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import year_in_range
+from ..forms import Form, SubForm, year_in_range
 from ..labels import RESOURCE_KIND
+from ..lazytext import lazy_gettext as _l
 from ..models import Resource, ResourceKind
 
 
 # Fields a partner never sets: the organisation comes from the account, the status from the house.
 FORBIDDEN_FIELDS = ("organisation_id", "organisation", "status", "requested_by_id", "decided_by_id",
                     "override_reason")
+# Selects whose options are names the house typed: htmx ignores them (they trigger nothing themselves).
+NAMES = {"hx-disable": True}
 # How many pieces of equipment one request can bundle with a room.
 EXTRA_ROWS = 3
 
@@ -65,10 +65,10 @@ def equipment_choices(resources: list[Resource]) -> list[SelectChoice]:
     return choices
 
 
-class ExtraForm(Form):
+class ExtraForm(SubForm):
     """One piece of equipment requested together with the room."""
 
-    resource_id = SelectField(_l("Equipment"), coerce=_optional_int, validate_choice=False)
+    resource_id = SelectField(_l("Equipment"), coerce=_optional_int, validate_choice=False, render_kw=NAMES)
     units = IntegerField(
         _l("How many?"),
         default=1,
@@ -93,6 +93,7 @@ class SlotFields:
         _l("Room, plot or equipment"),
         coerce=_optional_int,
         validate_choice=False,
+        render_kw=NAMES,
         validators=[InputRequired(_l("Please choose what you want to book."))],
     )
     date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date.")), year_in_range])
@@ -165,7 +166,7 @@ class RepeatFields:
     )
 
 
-class RequestForm(SlotFields, RepeatFields, FlaskForm):
+class RequestForm(SlotFields, RepeatFields, Form):
     title = StringField(
         _l("Title"),
         validators=[
@@ -186,6 +187,7 @@ class ManagerFields:
         _l("For the group"),
         coerce=_optional_int,
         validate_choice=False,
+        render_kw=NAMES,
         validators=[InputRequired(_l("Please choose the group this is for."))],
     )
     override_reason = TextAreaField(
@@ -198,7 +200,7 @@ class ManagerRequestForm(ManagerFields, RequestForm):
     pass
 
 
-class SlotCheckForm(SlotFields, FlaskForm):
+class SlotCheckForm(SlotFields, Form):
     """The live check reads the same fields from the query string (a GET, so no CSRF)."""
 
     class Meta:

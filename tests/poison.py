@@ -1,0 +1,207 @@
+"""A house whose every text column holds markup, htmx attributes and template syntax.
+
+Shared by the HTTP walk (tests/http/test_xss.py) and the browser walk. The columns are found in
+the models' metadata, so a new model or a new text column is poisoned without anyone adding it
+here; a model with no row in the world fails the walk until the world makes one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+import html5lib
+import sqlalchemy as sa
+
+from booking import accounts, workflow
+from booking import series as serieswork
+from booking.clock import now, to_utc
+from booking.extensions import db
+from booking.models import Closure, ResourceKind, Role, TokenPurpose
+from booking.recurrence import Pattern
+from tests.conftest import future_day
+
+# What an attacker types, in the order a value takes them while the column has room: the first
+# closes a textarea or select around it, the second would make htmx send a request on load, the
+# third leaves an attribute in either quoting and opens an element with a handler, the fourth is
+# template syntax (shown as 49 if a template ever evaluated it), the last a bare element.
+PIECES = ("</textarea></select>", "<b hx-get=/x hx-trigger=load>", "'\"><svg onload=alert(1)>", "{{7*7}}", "<b>")
+EVALUATED = re.compile(r"49(?:<b>|&lt;b&gt;)?#\d+")
+MARKER = re.compile(r"#(\d+)")
+
+# Text columns that hold no text a person typed, with the reason they keep their value.
+NOT_POISONED = {
+    "user_account.password_hash": "a hash the app computes; the walk logs in with the password",
+    "account_token.token_hash": "a hash the app computes; the link's token must still match it",
+    "change_record.subject": "one of the app's own code words, written by the record of changes",
+    "change_record.action": "one of the app's own code words, written by the record of changes",
+    "series.weekdays": "digits the app writes from the weekdays chosen",
+}
+
+
+def tag_name(element) -> str | None:
+    """An element's name without its namespace (html5lib puts svg and math in theirs); None for a comment."""
+    return element.tag.rpartition("}")[2] if isinstance(element.tag, str) else None
+
+
+def _elements_of(piece: str) -> list[tuple[str, dict[str, str]]]:
+    body = html5lib.parse(f"<body>{piece}", namespaceHTMLElements=False).find("body")
+    return [(tag_name(el), dict(el.attrib)) for el in body.iter() if el is not body]
+
+
+# The elements the pieces make when a browser reads them as markup (b, svg with their attributes).
+INJECTED = [e for piece in PIECES for e in _elements_of(piece)]
+INJECTED_TAGS = {tag for tag, _ in INJECTED}
+INJECTED_ATTRIBUTES = {(name, value) for _, attrs in INJECTED for name, value in attrs.items()}
+
+
+def text_columns() -> list[sa.Column]:
+    """Every string column of every table, but enums (the app's own words) and NOT_POISONED."""
+    return [
+        column
+        for table in db.Model.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum)
+        and f"{table.name}.{column.name}" not in NOT_POISONED
+    ]
+
+
+@dataclass
+class Poisoned:
+    """The stored values by marker, and what a walk saw of them."""
+
+    values: dict[str, str] = field(default_factory=dict)  # marker -> value
+    columns: dict[str, str] = field(default_factory=dict)  # marker -> "table.column"
+
+    def value_for(self, column: sa.Column, n: int) -> str:
+        marker = f"#{n}"
+        room = column.type.length or 10_000
+        value = ""
+        if column.name == "email":
+            # Forms take only addresses that parse (no <, > or "), and mail needs them to:
+            # the characters of the pieces an address may hold, then a domain.
+            value = f"{{{{7*7}}}}'&{marker}@example.org"
+            self.values[marker] = value
+            self.columns[marker] = f"{column.table.name}.{column.name}"
+            return value
+        for piece in PIECES:
+            if len(value) + len(piece) + len(marker) <= room:
+                value += piece
+        value += marker
+        self.values[marker] = value
+        self.columns[marker] = f"{column.table.name}.{column.name}"
+        return value
+
+    def shown_intact(self, text: str) -> set[str]:
+        """The columns whose whole value is in `text`, as typed."""
+        found = set()
+        for number in MARKER.findall(text):
+            marker = f"#{number}"
+            if marker in self.values and self.values[marker] in text:
+                found.add(self.columns[marker])
+        return found
+
+
+def _is_json(text: str | None) -> bool:
+    try:
+        return isinstance(json.loads(text or ""), (list, dict))
+    except ValueError:
+        return False
+
+
+def _leaves(data, value):
+    """The same structure with every text in it replaced by `value`."""
+    if isinstance(data, dict):
+        return {k: _leaves(v, value) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_leaves(v, value) for v in data]
+    return value if isinstance(data, str) else data
+
+
+def poison_every_text_column() -> Poisoned:
+    """Overwrite every poisonable text column of every row with markup and a marker."""
+    poisoned = Poisoned()
+    n = 0
+    by_table: dict[sa.Table, list[sa.Column]] = {}
+    for column in text_columns():
+        by_table.setdefault(column.table, []).append(column)
+    for table, columns in by_table.items():
+        (key,) = table.primary_key.columns
+        ids = db.session.scalars(sa.select(key)).all()
+        assert ids, f"the poisoned world has no row in {table.name}: add one to tests/poison.py"
+        for ident in ids:
+            stored = db.session.execute(sa.select(*columns).where(key == ident)).one()
+            values = {}
+            for column, old in zip(columns, stored):
+                n += 1
+                value = poisoned.value_for(column, n)
+                # Structured text the app writes (the record of changes keeps JSON): the texts in it.
+                values[column.name] = json.dumps(_leaves(json.loads(old), value)) if _is_json(old) else value
+            db.session.execute(table.update().where(key == ident).values(**values))
+    db.session.commit()  # core statements: the record of changes does not see them
+    db.session.expire_all()
+    return poisoned
+
+
+def build_world(make) -> dict:
+    """Two groups (and an inactive one), every role, every kind of resource and every status."""
+    group_a = make.organisation("Verein A")
+    group_b = make.organisation("Verein B")
+    make.organisation("Verein C", active=False)
+    member_a = make.user(Role.PARTNER, group_a, name="Amal A")
+    invited_a = make.user(Role.PARTNER, group_a, name="Anna A")
+    member_b = make.user(Role.PARTNER, group_b, name="Bernd B")
+    desk = make.user(Role.DESK)
+    manager = make.user(Role.MANAGER)
+    admin = make.user(Role.ADMIN)
+    room = make.resource("Seminarraum 1", capacity=20, description="Hell", location="1. OG")
+    plot = make.resource("Beet 1", kind=ResourceKind.PLOT)
+    beamer = make.resource("Beamer", kind=ResourceKind.EQUIPMENT, quantity=2)
+    day = future_day(weekday=1, weeks=3)
+    pending = make.booking(room, group_a, day=day, start="10:00", end="12:00", requested_by=member_a)
+    rival = make.booking(room, group_b, day=day, start="11:00", end="13:00", requested_by=member_b)
+    approved = make.booking(room, group_a, day=day, start="14:00", end="16:00", requested_by=member_a)
+    workflow.approve(db.session, approved, manager, now())
+    item = make.booking(beamer, group_a, day=day, start="14:00", end="16:00", requested_by=member_a,
+                        bundle_of=approved)
+    rejected = make.booking(room, group_a, day=day, start="17:00", end="18:00", requested_by=member_a)
+    workflow.reject(db.session, rejected, manager, now(), "Belegt")
+    withdrawn = make.booking(room, group_a, day=day, start="18:00", end="19:00", requested_by=member_a)
+    workflow.withdraw(db.session, withdrawn, member_a, now())
+    other_approved = make.booking(room, group_b, day=day, start="08:00", end="09:30", requested_by=member_b)
+    workflow.approve(db.session, other_approved, manager, now())
+    garden = make.booking(plot, group_a, day=day, start="00:00", end="23:59", requested_by=member_a,
+                          override_reason="Saison")
+    first = future_day(weekday=3, weeks=4)
+    pattern = Pattern(first, time(17), time(19), (first.weekday(),), count=3)
+    planned = [p for p in serieswork.preview(db.session, pattern, room, 10, now(), None) if p.wanted]
+    series = serieswork.send(db.session, pattern, planned, resource=room, by=member_a, organisation=group_a,
+                             title="Kurs A", attendees=10, note="Bitte lüften")
+    invited_a.password_hash = ""
+    token, _link = accounts.issue(db.session, invited_a, TokenPurpose.INVITATION, at=now(),
+                                  lifetime=timedelta(days=7))
+    closure_day = day + timedelta(days=1)
+    closure = Closure(resource=room, starts_at=to_utc(closure_day, time(8)), ends_at=to_utc(closure_day, time(20)),
+                      reason="Renovierung", created_by=manager)
+    house_closure = Closure(resource=None, starts_at=to_utc(closure_day, time(8)),
+                            ends_at=to_utc(closure_day, time(9)), reason="Reinigung", created_by=manager)
+    db.session.add_all([closure, house_closure])
+    group_a.contact_name = "Erika A"  # a change, so the record of changes holds one of each kind
+    db.session.commit()
+    return {
+        "users": {"partner": member_a, "desk": desk, "manager": manager, "admin": admin},
+        "day": day, "closure_day": closure_day,
+        "values": {
+            "booking_id": [pending.id, approved.id, rejected.id, withdrawn.id, item.id, garden.id, rival.id,
+                           series.bookings[0].id],
+            "series_id": [series.id],
+            "resource_id": [room.id, plot.id, beamer.id],
+            "organisation_id": [group_a.id],
+            "user_id": [member_a.id, invited_a.id],
+            "closure_id": [closure.id],
+            "token": [token],
+        },
+        "room": room.id, "beamer": beamer.id,
+    }
