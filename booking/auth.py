@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from .extensions import db, limiter
 from .forms import EmptyForm
 from .models import Role, User
+from .sessions.views import log_in, log_out
 
 bp = Blueprint("auth", __name__)
 
@@ -94,8 +95,8 @@ def login():
         if user is None:
             _as_slow_as_a_real_check(form.password.data)  # the answer's timing tells nothing either
         elif user.active and user.check_password(form.password.data):
-            session.clear()  # a new session on login: nothing carried over from before
-            login_user(user)
+            log_in(user)  # a new session on login: nothing carried over from before
+            db.session.commit()
             return redirect(safe_next(form.next.data) or home_for(user))
         form.password.errors.append(_("E-mail or password is not correct."))
     status = 422 if request.method == "POST" else 200
@@ -118,8 +119,7 @@ def logout():
     """Log out and forget the session."""
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        log_out()
         flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 

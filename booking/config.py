@@ -22,6 +22,7 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
     LOGIN_LIMIT_ADDRESS = "20 per 15 minutes"
+    LOGIN_SESSION_DAYS = 30  # a login lasts at most this long; logging out ends it at once
     # E-mail: with MAIL_SERVER unset, every message is written to instance/outbox/ as an .eml file.
     MAIL_SERVER = ""
     MAIL_PORT = 587
