@@ -29,6 +29,7 @@ from wtforms.validators import (
 from ..forms import year_in_range
 from ..labels import RESOURCE_KIND
 from ..models import Resource, ResourceKind
+from ..sessions.forms import SentOnce
 
 
 # Fields a partner never sets: the organisation comes from the account, the status from the house.
@@ -165,7 +166,7 @@ class RepeatFields:
     )
 
 
-class RequestForm(SlotFields, RepeatFields, FlaskForm):
+class RequestForm(SentOnce, SlotFields, RepeatFields, FlaskForm):
     title = StringField(
         _l("Title"),
         validators=[
