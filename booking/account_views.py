@@ -13,10 +13,11 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from . import accounts, audit, mail
-from .auth import failed_attempt, home_for
+from .auth import home_for
 from .clock import now
 from .extensions import db, limiter
 from .models import TokenPurpose, User
+from .sessions.throttle import failed_attempt
 from .sessions.views import log_in
 
 bp = Blueprint("account", __name__)

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from .extensions import db, limiter
 from .forms import EmptyForm
 from .models import Role, User
+from .sessions import throttle
 from .sessions.views import log_in, log_out
 
 bp = Blueprint("auth", __name__)
@@ -71,20 +72,11 @@ def _as_slow_as_a_real_check(password: str) -> None:
     check_password_hash(_stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
-def _account_key() -> str:
-    """Attempts are counted per e-mail address typed, whether or not such an account exists."""
-    return "account:" + User.normalise_email(request.form.get("email", ""))[:254]
-
-
-def failed_attempt(response) -> bool:
-    """Only a refused login (or password) counts towards the throttle."""
-    return response.status_code == 422
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=failed_attempt)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=failed_attempt)
+# The design, and why: sessions/throttle.py and docs/security.md ("Login throttling").
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=throttle.account_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"],
+               deduct_when=throttle.failed_attempt, exempt_when=throttle.known_device)
 def login():
     """Log in with e-mail and password; then back to the page asked for, if it is on this site."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -97,7 +89,7 @@ def login():
         elif user.active and user.check_password(form.password.data):
             log_in(user)  # a new session on login: nothing carried over from before
             db.session.commit()
-            return redirect(safe_next(form.next.data) or home_for(user))
+            return throttle.logged_in(redirect(safe_next(form.next.data) or home_for(user)), user.email)
         form.password.errors.append(_("E-mail or password is not correct."))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
