@@ -3,7 +3,7 @@ key, made when the form is shown; a second post of the same key stores nothing a
 with the first post's redirect. Keys belong to the person who got the form: someone else's
 key creates their own row and shows them nothing of the other's.
 
-The same posts sent at the same instant through a real server: tests/concurrency/test_double_submit.py.
+The same posts sent at the same instant through a real server: tests/concurrency/test_same_form_at_once.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 same address; guessing at an account does not lock its owner out of a browser they logged in
 with before; and a limiter store that cannot be reached never turns a login into a 500.
 
-Counts shared by several worker processes through Redis: tests/concurrency/test_login_throttle.py.
+Counts shared by several worker processes through Redis: tests/concurrency/test_shared_login_counts.py.
 The per-account limit itself: tests/http/test_security.py.
 """
 

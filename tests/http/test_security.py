@@ -71,7 +71,7 @@ def test_successful_logins_are_not_counted(client, make):
 
 
 # Counts shared by the workers of a real server through Redis, and a Redis that cannot be
-# reached: tests/concurrency/test_login_throttle.py and tests/http/test_login_throttle.py.
+# reached: tests/concurrency/test_shared_login_counts.py and tests/http/test_login_throttle.py.
 
 
 def dispose(*apps) -> None:
