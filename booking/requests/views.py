@@ -357,11 +357,11 @@ def new():
     )
     if is_manager():
         flash(_("The request for %(name)s is in the queue.", name=booking.resource.name), "success")
-        response = answer_once(form, url_for("manage.queue", _anchor=f"request-{booking.id}"))
+        response = answer_once(form, url_for("manage.queue"))
     else:
         flash(_("Your request for %(name)s has been sent. The house will reply soon.", name=booking.resource.name),
               "success")
-        response = answer_once(form, url_for("requests.mine", _anchor=f"booking-{booking.id}"))
+        response = answer_once(form, url_for("requests.mine"))
     db.session.commit()
     return response
 

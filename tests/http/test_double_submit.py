@@ -14,11 +14,10 @@ from datetime import timedelta
 from typing import Callable
 
 import pytest
-import sqlalchemy as sa
 
 from booking.models import Booking, Closure, Organisation, Resource, Role, Series, User
 from booking.sessions.models import Submission
-from tests.conftest import PASSWORD, committed, count_rows, future_day
+from tests.conftest import PASSWORD, count_rows, future_day
 
 KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
 
@@ -104,17 +103,6 @@ def test_the_same_form_sent_twice_stores_one_row_and_both_answers_lead_to_it(cli
     # a fresh form has a fresh key and makes a second row, as asked
     fresh = key_in(client.get(form.page).text)
     assert fresh != key
-
-
-def test_a_request_answers_with_its_own_place(client, make, world):
-    log_in(client, person(make, world, Role.PARTNER))
-    key = key_in(client.get("/requests/new").text)
-    first = client.post("/requests/new", data={**request_data(world), "submission_key": key})
-    (booking_id,) = committed(sa.select(Booking.id))[0]
-    assert first.headers["Location"] == f"/requests/#booking-{booking_id}"
-    again = client.post("/requests/new", data={**request_data(world), "submission_key": key})
-    assert again.headers["Location"] == first.headers["Location"]
-    assert count_rows(Booking) == 1
 
 
 def test_a_refused_post_does_not_use_up_its_key(client, make, world):
