@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import HiddenField
 
+from ..clock import now
 from ..extensions import db
 from . import submissions
 
@@ -34,7 +35,7 @@ def repeat_of(form):
     key = _key(form) if request.method == "POST" else None
     if key is None:
         return None
-    location = submissions.claim(db.session, current_user.id, key)
+    location = submissions.claim(db.session, current_user.id, key, at=now())
     if location is None:
         return None
     flash(_("This form had already been sent. Nothing was saved twice."), "info")

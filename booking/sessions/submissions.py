@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from ..database import take_write_lock
 from .models import Submission
 
 WELL_FORMED = re.compile(r"[A-Za-z0-9_-]{16,64}")
+KEPT = timedelta(days=2)
 
 
 def new_key() -> str:
@@ -37,10 +39,12 @@ def first_answer(session: Session, user_id: int, key: str) -> str | None:
     return session.scalar(sa.select(Submission.location).where(Submission.user_id == user_id, Submission.key == key))
 
 
-def claim(session: Session, user_id: int, key: str) -> str | None:
+def claim(session: Session, user_id: int, key: str, *, at: datetime) -> str | None:
     """Claim the key for this person until the commit. None: it is ours, go on and create;
-    else the first post's answer (that post has committed)."""
+    else the first post's answer (that post has committed). The person's keys older than a
+    form can live (its CSRF token lasts a working day) are cleared away on the way."""
     take_write_lock(session)
+    session.execute(sa.delete(Submission).where(Submission.user_id == user_id, Submission.created_at < at - KEPT))
     found = first_answer(session, user_id, key)
     if found == "":  # claimed earlier in this same transaction: a committed claim has its answer
         return None
@@ -48,7 +52,7 @@ def claim(session: Session, user_id: int, key: str) -> str | None:
         return found
     try:
         with session.begin_nested():
-            session.add(Submission(user_id=user_id, key=key))
+            session.add(Submission(user_id=user_id, key=key, created_at=at))
     except IntegrityError:  # PostgreSQL: the same key, claimed and committed while we waited
         return first_answer(session, user_id, key) or "/"
     return None

@@ -153,3 +153,19 @@ def test_a_malformed_key_is_refused_without_saving(client, make, world, key):
                            data={"name": "Chor", "kind": "association", "submission_key": key})
     assert response.status_code == 400
     assert count_rows(Organisation) == 1
+
+
+def test_old_keys_are_cleared_away(client, make, world):
+    from datetime import timedelta
+
+    from booking.clock import now
+    from booking.extensions import db
+
+    manager = person(make, world, Role.MANAGER)
+    db.session.add(Submission(user_id=manager.id, key="k" * 22, location="/manage/resources/",
+                              created_at=now() - timedelta(days=3)))
+    db.session.commit()
+    log_in(client, manager)
+    key = key_in(client.get("/manage/organisations/new").text)
+    client.post("/manage/organisations/new", data={"name": "Chor", "kind": "association", "submission_key": key})
+    assert count_rows(Submission, Submission.user_id == manager.id) == 1
