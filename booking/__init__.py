@@ -13,6 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import audit, cli, i18n, web
     from .config import configure
     from .extensions import csrf, db, limiter, login_manager, migrate
+    from .sessions import throttle
 
     instance_path = (
         (test_config or {}).get("INSTANCE_PATH")
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    throttle.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
     web.init_app(app)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
@@ -11,12 +11,14 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from . import accounts, audit, mail
-from .auth import failed_attempt, home_for
+from .auth import home_for
 from .clock import now
 from .extensions import db, limiter
 from .forms import Form
 from .lazytext import lazy_gettext as _l
 from .models import TokenPurpose, User
+from .sessions.throttle import failed_attempt
+from .sessions.views import log_in
 
 bp = Blueprint("account", __name__)
 
@@ -126,9 +128,8 @@ def choose_password(token: str):
             if user is None:  # used or withdrawn a moment ago
                 db.session.rollback()
                 return _link_invalid()
+            log_in(user)  # a new session: nothing carried over from before
             db.session.commit()
-            session.clear()  # a new session: nothing carried over from before
-            login_user(user)
             if invitation:
                 flash(_("Welcome, %(name)s! Your password is set and you are logged in.", name=user.name), "success")
             else:

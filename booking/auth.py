@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,6 +18,8 @@ from .extensions import db, limiter
 from .forms import EmptyForm, Form
 from .lazytext import lazy_gettext as _l
 from .models import Role, User
+from .sessions import throttle
+from .sessions.views import log_in, log_out
 from .web import error_page
 
 bp = Blueprint("auth", __name__)
@@ -71,20 +73,11 @@ def _as_slow_as_a_real_check(password: str) -> None:
     check_password_hash(_stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
-def _account_key() -> str:
-    """Attempts are counted per e-mail address typed, whether or not such an account exists."""
-    return "account:" + User.normalise_email(request.form.get("email", ""))[:254]
-
-
-def failed_attempt(response) -> bool:
-    """Only a refused login (or password) counts towards the throttle."""
-    return response.status_code == 422
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=failed_attempt)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=failed_attempt)
+# The design, and why: sessions/throttle.py and docs/security.md ("Login throttling").
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=throttle.account_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"],
+               deduct_when=throttle.failed_attempt, exempt_when=throttle.known_device)
 def login():
     """Log in with e-mail and password; then back to the page asked for, if it is on this site."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -97,9 +90,9 @@ def login():
                 _as_slow_as_a_real_check(form.password.data)  # the answer's timing tells nothing either
             correct = user is not None and user.active and user.check_password(form.password.data)
         if correct:
-            session.clear()  # a new session on login: nothing carried over from before
-            login_user(user)
-            return redirect(safe_next(form.next.data) or home_for(user))
+            log_in(user)  # a new session on login: nothing carried over from before
+            db.session.commit()
+            return throttle.logged_in(redirect(safe_next(form.next.data) or home_for(user)), user.email)
         form.password.errors.append(_("E-mail or password is not correct."))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -121,8 +114,7 @@ def logout():
     """Log out and forget the session."""
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        log_out()
         flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -17,11 +17,18 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 1024 * 1024
-    # Login throttling: per account and per address. Redis shares the counts between workers.
+    # Login throttling (docs/security.md): per account, and failed attempts per address.
+    # Production: Redis, which every worker shares; if it is unreachable, counts fall back to
+    # memory with a warning in the log, and logins go on.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
-    LOGIN_LIMIT_ADDRESS = "20 per 15 minutes"
+    LOGIN_LIMIT_ADDRESS = "100 per 15 minutes"
+    LOGIN_SESSION_DAYS = 30  # a login lasts at most this long; logging out ends it at once
     # E-mail: with MAIL_SERVER unset, every message is written to instance/outbox/ as an .eml file.
     MAIL_SERVER = ""
     MAIL_PORT = 587
@@ -71,7 +78,7 @@ def configure(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'treffpunkt.sqlite'}"
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES"):
+        for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX", "TRUSTED_PROXIES"):
             if os.environ.get(key):
                 app.config[key] = os.environ[key]
         if os.environ.get("TREFFPUNKT_DEVELOPMENT"):

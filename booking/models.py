@@ -459,3 +459,4 @@ class ChangeRecord(db.Model):
     changes: Mapped[str] = mapped_column(sa.Text, default="")  # one "field: old → new" per line
 
     actor: Mapped[User | None] = relationship()
+from .sessions import models as _sessions_models  # noqa: E402,F401  (login sessions, sent forms)

@@ -16,6 +16,7 @@ from . import database, policy
 from .extensions import db, login_manager
 from .lazytext import lazy_gettext as _l
 from .models import User
+from .sessions.views import account_of
 
 
 def is_htmx() -> bool:
@@ -56,11 +57,12 @@ def get_or_404(model, ident):
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The account of a session, unless its sessions were ended since (password, deactivation)."""
+    """The account of a session, unless it was logged out or its sessions were ended since (password,
+    deactivation)."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = account_of(int(user_id))  # None once this session was logged out
     if user is None or user.session_version != int(version):
         return None
     return user
@@ -205,6 +207,7 @@ def init_app(app) -> None:
     from .board import bp as board_bp
     from .manage import bp as manage_bp
     from .requests import bp as requests_bp
+    from .sessions.views import bp as sessions_bp
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -215,6 +218,7 @@ def init_app(app) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(sessions_bp)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)

@@ -26,12 +26,15 @@ from ..forms import EmptyForm, Form, local_time_message, year_in_range
 from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Closure, Resource, Status
 from ..web import get_or_404, requires
+from ..sessions.forms import SentOnce
+from ..sessions.forms import answer as answer_once
+from ..sessions.forms import repeat_of
 from .forms import optional_id, strip
 
 LIST_LIMIT = 200
 
 
-class ClosureForm(Form):
+class ClosureForm(SentOnce, Form):
     """What is closed, from when until when (house wall-clock time), and why."""
 
     resource_id = SelectField(_l("What is closed"), coerce=optional_id)
@@ -164,13 +167,18 @@ def closures():
 def closure_new():
     """Close the house or one resource for a time."""
     form = ClosureForm()
+    repeat = repeat_of(form)  # the same form sent a second time: the first one's answer
+    if repeat is not None:
+        return repeat
     if form.validate_on_submit():
         closure = Closure(created_by=current_user)
         form.apply_to(closure)
         db.session.add(closure)
+        db.session.flush()
+        response = answer_once(form, url_for("manage.closure", closure_id=closure.id))
         db.session.commit()
         flash(_("The closure was saved."), "success")
-        return redirect(url_for("manage.closure", closure_id=closure.id), 303)
+        return response
     return _form_page(form)
 
 
@@ -191,6 +199,7 @@ def closure_edit(closure_id: int):
     """Change what is closed, when, or why."""
     closure = get_or_404(Closure, closure_id)
     form = ClosureForm(editing=closure)
+    del form.submission_key  # a change, not a new closure
     if form.validate_on_submit():
         form.apply_to(closure)
         db.session.commit()

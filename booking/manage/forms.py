@@ -30,6 +30,7 @@ from ..extensions import db
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
 from ..models import LONGEST_BUFFER, Organisation, OrganisationKind, Resource, ResourceKind, Role, User
+from ..sessions.forms import SentOnce
 
 # Beyond these nobody in the house needs more, and they keep clear of the database's integer range.
 MAX_PEOPLE = 10_000
@@ -103,7 +104,7 @@ class EditingForm(Form):
         self.editing = editing
 
 
-class ResourceForm(EditingForm):
+class ResourceForm(SentOnce, EditingForm):
     name = StringField(
         _l("Name"),
         filters=[strip],
@@ -178,6 +179,7 @@ class ResourceForm(EditingForm):
 
 
 class ResourceEditForm(ResourceForm):
+    submission_key = None  # a change, not a new resource
     active = BooleanField(_l("Active: can be requested"))
 
     def apply_to(self, resource: Resource) -> None:
@@ -185,7 +187,7 @@ class ResourceEditForm(ResourceForm):
         resource.active = self.active.data
 
 
-class OrganisationForm(EditingForm):
+class OrganisationForm(SentOnce, EditingForm):
     name = StringField(
         _l("Name"),
         filters=[strip],
@@ -216,6 +218,7 @@ class OrganisationForm(EditingForm):
 
 
 class OrganisationEditForm(OrganisationForm):
+    submission_key = None  # a change, not a new group
     active = BooleanField(_l("Active: the group can be chosen for accounts"))
 
     def apply_to(self, organisation: Organisation) -> None:
@@ -259,7 +262,7 @@ class AccountForm(EditingForm):
         user.organisation_id = self.organisation_id.data if self.role.data == Role.PARTNER else None
 
 
-class AccountNewForm(AccountForm):
+class AccountNewForm(SentOnce, AccountForm):
     email = EmailField(
         _l("E-mail"),
         filters=[strip],

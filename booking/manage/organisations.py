@@ -8,6 +8,8 @@ from . import bp
 from ..extensions import db
 from ..models import Organisation
 from ..web import get_or_404, requires
+from ..sessions.forms import answer as answer_once
+from ..sessions.forms import repeat_of
 from .forms import OrganisationEditForm, OrganisationForm, commit_or_mark_taken
 
 
@@ -32,13 +34,17 @@ def organisations():
 def organisation_new():
     """Add a group."""
     form = OrganisationForm()
+    repeat = repeat_of(form)  # the same form sent a second time: the first one's answer
+    if repeat is not None:
+        return repeat
     if form.validate_on_submit():
         organisation = Organisation(active=True)
         form.apply_to(organisation)
         db.session.add(organisation)
+        response = answer_once(form, url_for("manage.organisations"))
         if commit_or_mark_taken(form):
             flash(_("“%(name)s” was added.", name=organisation.name), "success")
-            return redirect(url_for("manage.organisations"), 303)
+            return response
     return _form_page(form)
 
 

@@ -8,6 +8,8 @@ from . import bp
 from ..extensions import db
 from ..models import Resource, ResourceKind
 from ..web import get_or_404, requires
+from ..sessions.forms import answer as answer_once
+from ..sessions.forms import repeat_of
 from .forms import ResourceEditForm, ResourceForm, commit_or_mark_taken
 
 
@@ -33,13 +35,17 @@ def resources():
 def resource_new():
     """Add a room, a garden plot or a piece of equipment."""
     form = ResourceForm()
+    repeat = repeat_of(form)  # the same form sent a second time: the first one's answer
+    if repeat is not None:
+        return repeat
     if form.validate_on_submit():
         resource = Resource(active=True)
         form.apply_to(resource)
         db.session.add(resource)
+        response = answer_once(form, url_for("manage.resources"))
         if commit_or_mark_taken(form):
             flash(_("“%(name)s” was added.", name=resource.name), "success")
-            return redirect(url_for("manage.resources"), 303)
+            return response
     return _form_page(form)
 
 

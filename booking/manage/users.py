@@ -18,6 +18,8 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import AccountToken, TokenPurpose, User
 from ..web import get_or_404, requires
+from ..sessions.forms import answer as answer_once
+from ..sessions.forms import repeat_of
 from .forms import AccountEditForm, AccountNewForm, commit_or_mark_taken
 
 
@@ -57,17 +59,21 @@ def user_new():
     """Create an account and e-mail the person an invitation to choose a password; managers
     create partner and desk accounts only."""
     form = AccountNewForm(actor=current_user)
+    repeat = repeat_of(form)  # the same form sent a second time: the first one's answer
+    if repeat is not None:
+        return repeat
     if form.validate_on_submit():
         account = User(active=True, password_hash="")
         form.apply_to(account)
         db.session.add(account)
         token, record = accounts.issue(db.session, account, TokenPurpose.INVITATION,
                                        at=now(), lifetime=mail.invitation_lifetime())
+        response = answer_once(form, url_for("manage.users"))
         if commit_or_mark_taken(form):
             if _send_invitation(account, token, record):
                 flash(_("The account for %(name)s was created and an invitation sent to %(email)s.",
                         name=account.name, email=account.email), "success")
-            return redirect(url_for("manage.users"), 303)
+            return response
     return _form_page(form)
 
 

@@ -27,6 +27,7 @@ from ..forms import Form, SubForm, year_in_range
 from ..labels import RESOURCE_KIND
 from ..lazytext import lazy_gettext as _l
 from ..models import Resource, ResourceKind
+from ..sessions.forms import SentOnce
 
 
 # Fields a partner never sets: the organisation comes from the account, the status from the house.
@@ -166,7 +167,7 @@ class RepeatFields:
     )
 
 
-class RequestForm(SlotFields, RepeatFields, Form):
+class RequestForm(SentOnce, SlotFields, RepeatFields, Form):
     title = StringField(
         _l("Title"),
         validators=[

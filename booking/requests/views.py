@@ -22,6 +22,8 @@ from ..forms import EmptyForm, local_time_message
 from ..models import AuditEvent, Booking, Organisation, Resource, ResourceKind, Role, Series, Status
 from ..recurrence import Pattern, PatternError
 from ..rules import Ask, Limits, Part, Verdict
+from ..sessions.forms import answer as answer_once
+from ..sessions.forms import repeat_of
 from ..web import get_or_404, is_htmx, requires
 from .forms import (
     FORBIDDEN_FIELDS,
@@ -320,6 +322,10 @@ def new():
         return _form_page(form, check_from_query(resources))
 
     form = build_form(resources)
+    series_preview = form.repeat.data and not form.plot and "send" not in request.form
+    repeat = None if series_preview else repeat_of(form)  # sent a second time: the first one's answer
+    if repeat is not None:
+        return repeat
     if not form.validate():
         return _form_page(form, Answer(complete=True, problems=_form_errors(form)), 422)
     if form.repeat.data and not form.plot:
@@ -349,13 +355,15 @@ def new():
         note=(form.note.data or "").strip(),
         override_reason=form.override_reason.data.strip() if used_override else "",
     )
-    db.session.commit()
     if is_manager():
         flash(_("The request for %(name)s is in the queue.", name=booking.resource.name), "success")
-        return redirect(url_for("manage.queue"), code=303)
-    flash(_("Your request for %(name)s has been sent. The house will reply soon.", name=booking.resource.name),
-          "success")
-    return redirect(url_for("requests.mine"), code=303)
+        response = answer_once(form, url_for("manage.queue"))
+    else:
+        flash(_("Your request for %(name)s has been sent. The house will reply soon.", name=booking.resource.name),
+              "success")
+        response = answer_once(form, url_for("requests.mine"))
+    db.session.commit()
+    return response
 
 
 def _pattern(form) -> Pattern:
@@ -408,13 +416,13 @@ def _series_step(form, resources: list[Resource]):
     series = serieswork.send(db.session, pattern, chosen, resource=lead, by=current_user, organisation=organisation,
                              title=form.title.data.strip(), attendees=form.attendees.data,
                              note=(form.note.data or "").strip())
-    db.session.commit()
     flash(ngettext("Your series with %(num)d date has been sent. The house will reply soon.",
                    "Your series with %(num)d dates has been sent. The house will reply soon.", len(chosen)),
           "success")
-    if is_manager():
-        return redirect(url_for("manage.queue"), code=303)
-    return redirect(url_for("requests.series_page", series_id=series.id), code=303)
+    response = answer_once(form, url_for("manage.queue") if is_manager()
+                           else url_for("requests.series_page", series_id=series.id))
+    db.session.commit()
+    return response
 
 
 def _own_booking_or_404(booking_id: int) -> Booking:

@@ -4,9 +4,7 @@ response headers, session cookies and request size."""
 from __future__ import annotations
 
 import re
-import socket
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -72,29 +70,8 @@ def test_successful_logins_are_not_counted(client, make):
         client.post("/logout")
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
-def test_counts_live_in_redis_when_configured_and_are_shared_between_workers(app_config, make):
-    from booking import create_app
-
-    app_config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
-    app_config["RATELIMIT_KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    first, second = create_app(app_config), create_app(app_config)  # two workers, one Redis
-    try:
-        for _ in range(3):
-            assert fail_login(first.test_client(), "amal@example.org").status_code == 422
-        for _ in range(2):
-            assert fail_login(second.test_client(), "amal@example.org").status_code == 422
-        assert fail_login(first.test_client(), "amal@example.org").status_code == 429
-    finally:
-        dispose(first, second)
+# Counts shared by the workers of a real server through Redis, and a Redis that cannot be
+# reached: tests/concurrency/test_shared_login_counts.py and tests/http/test_login_throttle.py.
 
 
 def dispose(*apps) -> None:

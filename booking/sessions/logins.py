@@ -1,0 +1,58 @@
+"""Login sessions kept on the server.
+
+A login makes a row with a random key; the browser's (signed) session cookie carries the key,
+and every request is let in only while its row exists. Logging out deletes the row, so a
+copy of the cookie taken before opens nothing afterwards; "log out everywhere" deletes all of
+the account's rows. A session also ends once it is older than its lifetime.
+
+Plain functions: they take the session and the time, flush but never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import User
+from .models import LoginSession
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start(session: Session, user: User, *, at: datetime, lifetime: timedelta) -> str:
+    """Begin a session for this account; return the key for the cookie. The account's expired
+    sessions are cleared away on the way."""
+    session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.started_at <= at - lifetime))
+    key = secrets.token_urlsafe(32)
+    session.add(LoginSession(user_id=user.id, key_hash=_hash(key), started_at=at))
+    session.flush()
+    return key
+
+
+def account_of(session: Session, user_id: int, key: str, *, at: datetime, lifetime: timedelta) -> User | None:
+    """The account whose live session this key names (one query), else None."""
+    if not key:
+        return None
+    return session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, LoginSession.key_hash == _hash(key), LoginSession.started_at > at - lifetime)
+    )
+
+
+def end(session: Session, key: str) -> None:
+    """End the session with this key (nothing happens if it has ended already)."""
+    if key:
+        session.execute(sa.delete(LoginSession).where(LoginSession.key_hash == _hash(key)))
+
+
+def end_all(session: Session, user: User) -> int:
+    """End every session of this account; return how many there were."""
+    return session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
