@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -177,8 +178,13 @@ class ResourceForm(EditingForm):
         resource.max_hours = self.max_hours.data
 
 
+class ConfirmField(HiddenField):
+    """The approved bookings a manager was shown and chose to keep in conflict: ids, comma-separated."""
+
+
 class ResourceEditForm(ResourceForm):
     active = BooleanField(_l("Active: can be requested"))
+    confirm = ConfirmField()
 
     def apply_to(self, resource: Resource) -> None:
         super().apply_to(resource)
@@ -217,6 +223,7 @@ class OrganisationForm(EditingForm):
 
 class OrganisationEditForm(OrganisationForm):
     active = BooleanField(_l("Active: the group can be chosen for accounts"))
+    confirm = ConfirmField()
 
     def apply_to(self, organisation: Organisation) -> None:
         super().apply_to(organisation)
