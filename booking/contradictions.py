@@ -23,9 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .availability import CLOSED, Nearby, Situation, busy_overlapping, house_hours, situation
+from .clock import local
 from .database import lock_for_decision
 from .models import LONGEST_BUFFER, Booking, Organisation, Resource, ResourceKind, Status
-from .rules import Reason, ask_for
+from .rules import Ask, Part, Reason, WeekHours, ask_for
 
 # Far enough ahead for any booking a house will hold.
 AHEAD = timedelta(days=50 * 366)
@@ -68,7 +69,7 @@ def future_approved(session: Session, resources: Sequence[Resource], at: datetim
     found = session.scalars(
         sa.select(Booking)
         .where(Booking.status == Status.APPROVED, busy_overlapping(resources, at, at + AHEAD))
-        .options(joinedload(Booking.bundle_of), selectinload(Booking.items))
+        .options(joinedload(Booking.bundle_of).selectinload(Booking.items), selectinload(Booking.items))
     ).all()
     return _leads(found)
 
@@ -83,7 +84,7 @@ def future_open(session: Session, resource: Resource, at: datetime) -> list[Book
     found = session.scalars(
         sa.select(Booking)
         .where(_open_status(), busy_overlapping([resource], at, at + AHEAD))
-        .options(joinedload(Booking.bundle_of), selectinload(Booking.items))
+        .options(joinedload(Booking.bundle_of).selectinload(Booking.items), selectinload(Booking.items))
     ).all()
     return _leads(found)
 
@@ -99,52 +100,87 @@ def of_organisation(session: Session, organisation: Organisation, at: datetime) 
     return list(found)
 
 
-def _judge_all(found: Situation, leads: Sequence[Booking], at: datetime) -> dict[int, list[Reason]]:
-    """The house rules (not the partner rules) for each booking, against everything else that is open."""
-    near = Nearby(found)
-    return {
-        lead.id: near.judge(ask_for(lead), at=at, exclude=frozenset(p.id for p in lead.parts)).reasons
-        for lead in leads
-    }
+# What the rules read of a resource: a change to anything else (its name, its description,
+# the longest booking for partner groups) cannot change a verdict.
+RULED = ("kind", "active", "capacity", "quantity", "setup_minutes", "cleanup_minutes")
+
+
+def _as_it_is(resource: Resource) -> Resource:
+    """A detached copy of what the rules read of a resource now, to judge by after it changed."""
+    return Resource(id=resource.id, name=resource.name, **{name: getattr(resource, name) for name in RULED})
+
+
+def _busy_weekday(part: Booking, resource: Resource) -> int:
+    return local(resource.busy_span(part.starts_at, part.ends_at)[0]).weekday()
+
+
+def _touched(lead: Booking, was: dict[int, Resource], hours_before: WeekHours, hours_after: WeekHours) -> bool:
+    """Whether anything a rule reads about this booking differs after the change."""
+    for part in lead.parts:
+        resource, old = part.resource, was[part.resource_id]
+        if any(getattr(resource, name) != getattr(old, name) for name in RULED):
+            return True
+        if resource.whole_days:
+            continue  # no opening hours for garden plots
+        day = _busy_weekday(part, resource)
+        if hours_before.minutes(resource.id, day) != hours_after.minutes(resource.id, day):
+            return True
+    return False
+
+
+def _judged(near: Nearby, lead: Booking, at: datetime, resources: dict[int, Resource] | None = None) -> list[Reason]:
+    """The house rules (not the partner rules) for one booking, against everything else that is open."""
+    ask = ask_for(lead)
+    if resources is not None:  # as the resources were
+        ask = Ask(tuple(Part(resources[p.resource.id], p.units) for p in ask.parts),
+                  ask.starts_at, ask.ends_at, ask.attendees)
+    return near.judge(ask, at=at, exclude=frozenset(p.id for p in lead.parts)).reasons
 
 
 def contradicted_by(session: Session, resources: Sequence[Resource], at: datetime,
                     change: Callable[[], None]) -> list[Contradiction]:
-    """Apply `change` (which changes the session and flushes) and say which approved bookings
-    of `resources` it makes break a house rule. The caller has taken `lock` already."""
+    """Apply `change` (which changes the session) and say which approved bookings of `resources`
+    it makes break a house rule. The caller has taken `lock` already.
+
+    Only bookings that the change touches (a rule reads something of them that differs) are
+    judged, once as things were and once as they will be.
+    """
     leads = future_approved(session, resources, at)
+    was = {p.resource_id: _as_it_is(p.resource) for lead in leads for p in lead.parts}
+    hours_before = house_hours(session)
+    change()
+    session.flush()
     if not leads:
-        change()
+        return []
+    hours_after = house_hours(session)
+    leads = [lead for lead in leads if _touched(lead, was, hours_before, hours_after)]
+    if not leads:
         return []
     parts = {p.resource_id: p.resource for lead in leads for p in lead.parts}
-    # Buffers may grow: load what a longer busy span could meet.
+    # Buffers may have grown: load what a longer busy span could meet.
     reach = timedelta(minutes=LONGEST_BUFFER)
     window_from = min(p.busy_from for lead in leads for p in lead.parts) - reach
     window_until = max(p.busy_until for lead in leads for p in lead.parts) + reach
-    before = situation(session, list(parts.values()), window_from, window_until)
-    was = _judge_all(before, leads, at)
-    change()
-    session.flush()
-    after = Situation(before.bookings, before.closures, house_hours(session))
-    now_ = _judge_all(after, leads, at)
-    found = []
+    found = situation(session, list(parts.values()), window_from, window_until, hours_after)
+    before = Nearby(Situation(found.bookings, found.closures, hours_before))
+    after = Nearby(found)
+    contradictions = []
     for lead in leads:
-        kept = {r.code for r in was[lead.id]}
-        broken = [r for r in now_[lead.id] if r.code not in kept]
+        kept = {r.code for r in _judged(before, lead, at, was)}
+        broken = [r for r in _judged(after, lead, at) if r.code not in kept]
         if broken:
-            found.append(Contradiction(lead, broken))
-    return found
+            contradictions.append(Contradiction(lead, broken))
+    return contradictions
 
 
 def kind_changes(resource: Resource, new_kind: ResourceKind | None) -> bool:
     return new_kind is not None and new_kind != resource.kind
 
 
-def reload(session: Session, bookings: Sequence[Booking]) -> list[Booking]:
-    """The listed bookings again after a rollback, with what the page shows, in two queries."""
-    if not bookings:
+def reload(session: Session, ids: Sequence[int]) -> list[Booking]:
+    """Bookings by id, with what a list of them shows, in a fixed number of queries (after a rollback)."""
+    if not ids:
         return []
-    ids = [b.id for b in bookings]
     found = session.scalars(
         sa.select(Booking).where(Booking.id.in_(ids))
         .options(joinedload(Booking.resource), joinedload(Booking.organisation),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..contradictions import Contradiction, confirmed_ids, ids_text, needs_confirmation, reload
+from ..contradictions import LIST_LIMIT, Contradiction, confirmed_ids, ids_text, needs_confirmation, reload
 from ..extensions import db
 from ..models import Booking
 
@@ -22,13 +22,15 @@ def unconfirmed(form, found: Sequence[Contradiction]) -> list[Contradiction]:
     """
     if not needs_confirmation([c.booking for c in found], confirmed_ids(form.confirm.data)):
         return []
+    ids = [c.booking.id for c in found]  # read before the rollback expires them
     db.session.rollback()
-    reload(db.session, [c.booking for c in found])
+    reload(db.session, ids[:LIST_LIMIT])  # the page shows these; the others count
     form.confirm.data = ids_text(c.booking for c in found)
     return list(found)
 
 
 def refused(bookings: Sequence[Booking]) -> list[Booking]:
     """Bookings that stand in the way of a change that cannot be confirmed: nothing is saved."""
+    ids = [b.id for b in bookings]
     db.session.rollback()
-    return reload(db.session, bookings)
+    return reload(db.session, ids[:LIST_LIMIT])

@@ -412,3 +412,30 @@ def test_the_listed_titles_and_names_are_text(client, make, manager):
     page = client.post(edit(room), data=resource_form(room, active=None)).text
     assert "<svg onload" not in page and '<b hx-get="/x"' not in page
     assert "&lt;svg onload=alert(1)&gt;" in page
+
+
+# However many bookings are in the way
+
+@pytest.mark.parametrize("kind", ["room", "tents"])
+def test_the_check_and_the_list_take_a_fixed_number_of_queries(client, make, manager, group, kind):
+    from tests.http.querycount import count_queries
+
+    room = make.resource("Saal", capacity=80)
+    tents = make.resource("Bierzeltgarnitur", kind=ResourceKind.EQUIPMENT, quantity=3)
+    changed = room if kind == "room" else tents
+    data = resource_form(room, capacity="5") if kind == "room" else resource_form(tents, quantity="1")
+
+    def add_bundles(n, first_day):
+        for i in range(n):
+            lead = make.booking(room, group, day=first_day + timedelta(days=i), status=Status.APPROVED, attendees=20)
+            make.booking(tents, group, day=first_day + timedelta(days=i), status=Status.APPROVED, units=2,
+                         bundle_of=lead, attendees=None)
+
+    add_bundles(2, TUESDAY)
+    with count_queries() as few:
+        assert client.post(edit(changed), data=data).status_code == 409
+    add_bundles(12, TUESDAY + timedelta(days=30))
+    with count_queries() as many:
+        response = client.post(edit(changed), data=data)
+    assert response.status_code == 409 and len(listed(response.text)) == 14
+    assert many.count == few.count
