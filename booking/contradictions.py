@@ -32,6 +32,8 @@ from .rules import Ask, Part, Reason, WeekHours, ask_for
 AHEAD = timedelta(days=50 * 366)
 # What a confirmation page lists at most; the count says how many there are in all.
 LIST_LIMIT = 200
+# Ids per IN (...) list.
+CHUNK = 500
 
 
 @dataclass
@@ -62,16 +64,20 @@ def _leads(found: Iterable[Booking]) -> list[Booking]:
     return sorted(leads.values(), key=lambda b: (b.starts_at, b.id))
 
 
-def future_approved(session: Session, resources: Sequence[Resource], at: datetime) -> list[Booking]:
-    """Approved bookings of these resources (by their leads) that still keep a resource busy after `at`."""
-    if not resources:
-        return []
-    found = session.scalars(
-        sa.select(Booking)
-        .where(Booking.status == Status.APPROVED, busy_overlapping(resources, at, at + AHEAD))
-        .options(joinedload(Booking.bundle_of).selectinload(Booking.items), selectinload(Booking.items))
-    ).all()
-    return _leads(found)
+def _approved_to_come(resources: Sequence[Resource], at: datetime):
+    return sa.and_(Booking.status == Status.APPROVED, busy_overlapping(resources, at, at + AHEAD))
+
+
+def _leads_by_id(session: Session, ids: Sequence[int]) -> list[Booking]:
+    """Lead bookings with their items, a few queries for any number, in time order."""
+    found: list[Booking] = []
+    ids = sorted(set(ids))
+    for chunk in range(0, len(ids), CHUNK):
+        found += session.scalars(
+            sa.select(Booking).where(Booking.id.in_(ids[chunk:chunk + CHUNK]))
+            .options(selectinload(Booking.items), joinedload(Booking.organisation))
+        ).all()
+    return sorted(found, key=lambda b: (b.starts_at, b.id))
 
 
 def _open_status():
@@ -110,58 +116,64 @@ def _as_it_is(resource: Resource) -> Resource:
     return Resource(id=resource.id, name=resource.name, **{name: getattr(resource, name) for name in RULED})
 
 
-def _busy_weekday(part: Booking, resource: Resource) -> int:
-    return local(resource.busy_span(part.starts_at, part.ends_at)[0]).weekday()
-
-
-def _touched(lead: Booking, was: dict[int, Resource], hours_before: WeekHours, hours_after: WeekHours) -> bool:
-    """Whether anything a rule reads about this booking differs after the change."""
-    for part in lead.parts:
-        resource, old = part.resource, was[part.resource_id]
-        if any(getattr(resource, name) != getattr(old, name) for name in RULED):
-            return True
-        if resource.whole_days:
-            continue  # no opening hours for garden plots
-        day = _busy_weekday(part, resource)
-        if hours_before.minutes(resource.id, day) != hours_after.minutes(resource.id, day):
-            return True
-    return False
+def _touched(resource: Resource, old: Resource, starts_at: datetime, ends_at: datetime,
+             hours_before: WeekHours, hours_after: WeekHours) -> bool:
+    """Whether a rule reads anything of a booking of this resource that the change made differ."""
+    if any(getattr(resource, name) != getattr(old, name) for name in RULED):
+        return True
+    if resource.whole_days:
+        return False  # no opening hours for garden plots
+    day = local(resource.busy_span(starts_at, ends_at)[0]).weekday()
+    return hours_before.minutes(resource.id, day) != hours_after.minutes(resource.id, day)
 
 
 def _judged(near: Nearby, lead: Booking, at: datetime, resources: dict[int, Resource] | None = None) -> list[Reason]:
     """The house rules (not the partner rules) for one booking, against everything else that is open."""
     ask = ask_for(lead)
-    if resources is not None:  # as the resources were
-        ask = Ask(tuple(Part(resources[p.resource.id], p.units) for p in ask.parts),
+    if resources is not None:  # the changed resources as they were
+        ask = Ask(tuple(Part(resources.get(p.resource.id, p.resource), p.units) for p in ask.parts),
                   ask.starts_at, ask.ends_at, ask.attendees)
     return near.judge(ask, at=at, exclude=frozenset(p.id for p in lead.parts)).reasons
 
 
 def contradicted_by(session: Session, resources: Sequence[Resource], at: datetime,
                     change: Callable[[], None]) -> list[Contradiction]:
-    """Apply `change` (which changes the session) and say which approved bookings of `resources`
-    it makes break a house rule. The caller has taken `lock` already.
+    """Apply `change` (which may change `resources` and opening hours in the session) and say
+    which approved bookings to come it makes break a house rule. The caller has taken `lock`.
 
-    Only bookings that the change touches (a rule reads something of them that differs) are
-    judged, once as things were and once as they will be.
+    Only the bookings the change touches (a rule reads something of them that now differs)
+    are judged, once as things were and once as they will be. When only opening hours changed,
+    the other bookings and the closures give the same answers before and after, so they are not
+    loaded.
     """
-    leads = future_approved(session, resources, at)
-    was = {p.resource_id: _as_it_is(p.resource) for lead in leads for p in lead.parts}
+    was = {r.id: _as_it_is(r) for r in resources}
     hours_before = house_hours(session)
     change()
     session.flush()
-    if not leads:
-        return []
     hours_after = house_hours(session)
-    leads = [lead for lead in leads if _touched(lead, was, hours_before, hours_after)]
-    if not leads:
+    by_id = {r.id: r for r in resources}
+    changed = [r for r in resources if any(getattr(r, n) != getattr(was[r.id], n) for n in RULED)]
+    if not changed and hours_after == hours_before:
         return []
-    parts = {p.resource_id: p.resource for lead in leads for p in lead.parts}
-    # Buffers may have grown: load what a longer busy span could meet.
-    reach = timedelta(minutes=LONGEST_BUFFER)
-    window_from = min(p.busy_from for lead in leads for p in lead.parts) - reach
-    window_until = max(p.busy_until for lead in leads for p in lead.parts) + reach
-    found = situation(session, list(parts.values()), window_from, window_until, hours_after)
+    rows = session.execute(
+        sa.select(Booking.id, Booking.bundle_of_id, Booking.resource_id, Booking.starts_at, Booking.ends_at)
+        .where(_approved_to_come(resources, at))
+    ).all()
+    touched = {row.bundle_of_id or row.id for row in rows
+               if _touched(by_id[row.resource_id], was[row.resource_id], row.starts_at, row.ends_at,
+                           hours_before, hours_after)}
+    if not touched:
+        return []
+    leads = _leads_by_id(session, list(touched))
+    if changed:
+        parts = {p.resource_id: p.resource for lead in leads for p in lead.parts}
+        # Buffers may have grown: load what a longer busy span could meet.
+        reach = timedelta(minutes=LONGEST_BUFFER)
+        window_from = min(p.busy_from for lead in leads for p in lead.parts) - reach
+        window_until = max(p.busy_until for lead in leads for p in lead.parts) + reach
+        found = situation(session, list(parts.values()), window_from, window_until, hours_after)
+    else:
+        found = Situation([], [], hours_after)
     before = Nearby(Situation(found.bookings, found.closures, hours_before))
     after = Nearby(found)
     contradictions = []
