@@ -2,9 +2,9 @@
 
 A change to a resource (its quantity, capacity, buffers, being in use) or to opening hours
 can leave approved bookings that the house rules would no longer allow. Before such a change
-is written, every approved booking of the resources it touches that has not ended yet is judged
-by the same rules as a request (`rules.judge`, through `availability`), once as things stand and
-once with the change applied in the same transaction. A booking that would break a rule it kept
+is written, every approved booking still to come that it touches (a rule reads something of it
+that the change makes differ) is judged by the same rules as a request (`rules.judge`, through
+`availability`), once as things stand and once with the change applied in the same transaction. A booking that would break a rule it kept
 before is a contradiction; rules it already broke (a closure entered later, a booking running
 now) are not the change's doing and are left out.
 
@@ -213,8 +213,9 @@ def confirmed_ids(text: str | None) -> frozenset[int]:
     return frozenset(ids)
 
 
-def ids_text(bookings: Iterable[Booking]) -> str:
-    return ",".join(str(b.id) for b in sorted(bookings, key=lambda b: b.id))
+def ids_text(ids: Iterable[int]) -> str:
+    """What the confirmation carries: the ids in order, comma-separated."""
+    return ",".join(str(i) for i in sorted(ids))
 
 
 def needs_confirmation(found: Iterable[Booking], confirmed: frozenset[int]) -> bool:

@@ -417,9 +417,10 @@ def test_the_listed_titles_and_names_are_text(client, make, manager):
 # However many bookings are in the way
 
 @pytest.mark.parametrize("kind", ["room", "tents"])
-def test_the_check_and_the_list_take_a_fixed_number_of_queries(client, make, manager, group, kind):
+def test_the_check_and_the_list_take_a_fixed_number_of_queries(client, make, manager, group, kind, monkeypatch):
     from tests.http.querycount import count_queries
 
+    monkeypatch.setattr("booking.manage.confirming.LIST_LIMIT", 5)
     room = make.resource("Saal", capacity=80)
     tents = make.resource("Bierzeltgarnitur", kind=ResourceKind.EQUIPMENT, quantity=3)
     changed = room if kind == "room" else tents
@@ -437,5 +438,11 @@ def test_the_check_and_the_list_take_a_fixed_number_of_queries(client, make, man
     add_bundles(12, TUESDAY + timedelta(days=30))
     with count_queries() as many:
         response = client.post(edit(changed), data=data)
-    assert response.status_code == 409 and len(listed(response.text)) == 14
+    assert response.status_code == 409
     assert many.count == few.count
+    # The first five are shown; all fourteen are counted and confirmed.
+    assert len(listed(response.text)) == 5 and "Showing the first 5." in response.text
+    assert "contradicts 14 approved bookings" in response.text
+    assert len(confirm_value(response.text).split(",")) == 14
+    confirmed = client.post(edit(changed), data={**data, "confirm": confirm_value(response.text)})
+    assert confirmed.status_code == 303

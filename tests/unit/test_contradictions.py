@@ -122,7 +122,7 @@ def test_the_confirmation_names_exactly_the_bookings_shown(make, group):
     room = make.resource("Saal")
     a = make.booking(room, group, day=TUESDAY, status=Status.APPROVED)
     b = make.booking(room, group, day=TUESDAY, start="14:00", end="16:00", status=Status.APPROVED)
-    assert contradictions.ids_text([b, a]) == f"{a.id},{b.id}"
+    assert contradictions.ids_text([b.id, a.id]) == f"{a.id},{b.id}"
     assert not contradictions.needs_confirmation([a], frozenset({a.id, b.id}))
     assert contradictions.needs_confirmation([a, b], frozenset({a.id}))
     assert not contradictions.needs_confirmation([], frozenset())
