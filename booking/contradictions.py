@@ -75,7 +75,7 @@ def _leads_by_id(session: Session, ids: Sequence[int]) -> list[Booking]:
     for chunk in range(0, len(ids), CHUNK):
         found += session.scalars(
             sa.select(Booking).where(Booking.id.in_(ids[chunk:chunk + CHUNK]))
-            .options(selectinload(Booking.items), joinedload(Booking.organisation))
+            .options(selectinload(Booking.items))
         ).all()
     return sorted(found, key=lambda b: (b.starts_at, b.id))
 
@@ -116,15 +116,24 @@ def _as_it_is(resource: Resource) -> Resource:
     return Resource(id=resource.id, name=resource.name, **{name: getattr(resource, name) for name in RULED})
 
 
-def _touched(resource: Resource, old: Resource, starts_at: datetime, ends_at: datetime,
-             hours_before: WeekHours, hours_after: WeekHours) -> bool:
-    """Whether a rule reads anything of a booking of this resource that the change made differ."""
-    if any(getattr(resource, name) != getattr(old, name) for name in RULED):
-        return True
-    if resource.whole_days:
-        return False  # no opening hours for garden plots
-    day = local(resource.busy_span(starts_at, ends_at)[0]).weekday()
-    return hours_before.minutes(resource.id, day) != hours_after.minutes(resource.id, day)
+def _touched(resources: Sequence[Resource], changed: set[int], hours_before: WeekHours,
+             hours_after: WeekHours) -> Callable[[int, datetime, datetime], bool]:
+    """Whether a rule reads anything of a booking (resource, start, end) that the change made differ:
+    the resource itself, or its opening hours on the weekday its busy span starts."""
+    by_id = {r.id: r for r in resources}
+    other_hours = {(r.id, day) for r in resources if not r.whole_days for day in range(7)
+                   if hours_before.minutes(r.id, day) != hours_after.minutes(r.id, day)}
+    with_hours = {rid for rid, _day in other_hours}
+
+    def touched(resource_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+        if resource_id in changed:
+            return True
+        if resource_id not in with_hours:
+            return False
+        busy_from = by_id[resource_id].busy_span(starts_at, ends_at)[0]
+        return (resource_id, local(busy_from).weekday()) in other_hours
+
+    return touched
 
 
 def _judged(near: Nearby, lead: Booking, at: datetime, resources: dict[int, Resource] | None = None) -> list[Reason]:
@@ -151,17 +160,15 @@ def contradicted_by(session: Session, resources: Sequence[Resource], at: datetim
     change()
     session.flush()
     hours_after = house_hours(session)
-    by_id = {r.id: r for r in resources}
-    changed = [r for r in resources if any(getattr(r, n) != getattr(was[r.id], n) for n in RULED)]
-    if not changed and hours_after == hours_before:
+    changed = {r.id for r in resources if any(getattr(r, n) != getattr(was[r.id], n) for n in RULED)}
+    if not resources or (not changed and hours_after == hours_before):
         return []
     rows = session.execute(
         sa.select(Booking.id, Booking.bundle_of_id, Booking.resource_id, Booking.starts_at, Booking.ends_at)
         .where(_approved_to_come(resources, at))
     ).all()
-    touched = {row.bundle_of_id or row.id for row in rows
-               if _touched(by_id[row.resource_id], was[row.resource_id], row.starts_at, row.ends_at,
-                           hours_before, hours_after)}
+    is_touched = _touched(resources, changed, hours_before, hours_after)
+    touched = {row.bundle_of_id or row.id for row in rows if is_touched(row.resource_id, row.starts_at, row.ends_at)}
     if not touched:
         return []
     leads = _leads_by_id(session, list(touched))
