@@ -122,6 +122,12 @@ class WeekHours:
     def __init__(self, rows: Iterable):
         self._rows = {(row.resource_id, row.weekday): (row.opens, row.closes) for row in rows}
 
+    def __eq__(self, other: object) -> bool:
+        """The same hours for every resource and weekday."""
+        return isinstance(other, WeekHours) and self._rows == other._rows
+
+    __hash__ = None  # changes with the rows it was made from: not a key
+
     def minutes(self, resource_id: int, weekday: int) -> tuple[int, int] | None:
         """(opens, closes) in minutes after local midnight, or None when closed."""
         opens, closes = self._rows.get((resource_id, weekday)) or self._rows.get((None, weekday), (None, None))

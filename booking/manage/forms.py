@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -178,9 +179,14 @@ class ResourceForm(SentOnce, EditingForm):
         resource.max_hours = self.max_hours.data
 
 
+class ConfirmField(HiddenField):
+    """The approved bookings a manager was shown and chose to keep in conflict: ids, comma-separated."""
+
+
 class ResourceEditForm(ResourceForm):
     submission_key = None  # a change, not a new resource
     active = BooleanField(_l("Active: can be requested"))
+    confirm = ConfirmField()
 
     def apply_to(self, resource: Resource) -> None:
         super().apply_to(resource)
@@ -220,6 +226,7 @@ class OrganisationForm(SentOnce, EditingForm):
 class OrganisationEditForm(OrganisationForm):
     submission_key = None  # a change, not a new group
     active = BooleanField(_l("Active: the group can be chosen for accounts"))
+    confirm = ConfirmField()
 
     def apply_to(self, organisation: Organisation) -> None:
         super().apply_to(organisation)

@@ -19,7 +19,9 @@ from wtforms.validators import InputRequired
 from wtforms.widgets import TimeInput
 
 from . import bp
+from .. import contradictions
 from ..availability import house_hours
+from ..clock import now
 from ..extensions import db
 from ..forms import Form, SubForm
 from ..i18n import weekday_names
@@ -27,7 +29,8 @@ from ..lazytext import lazy_gettext as _l
 from ..models import OpeningHours, Resource, ResourceKind
 from ..rules import WeekHours, hhmm
 from ..web import get_or_404, requires
-from .forms import strip
+from .confirming import unconfirmed
+from .forms import ConfirmField, strip
 
 WEEKDAYS = range(7)  # 0 = Monday
 END_OF_DAY = 24 * 60
@@ -115,6 +118,7 @@ class WeekForm(Form):
     """Seven weekdays, named day0 (Monday) to day6 (Sunday)."""
 
     day_form = DayHours
+    confirm = ConfirmField()
 
     @property
     def days(self) -> list[FormField]:
@@ -202,10 +206,15 @@ def hours():
     form = HouseHoursForm()
     if not form.is_submitted():
         form.fill_from(_rows_of(None))
-    status = 200
+    status, shown = 200, []
     if form.validate_on_submit():
-        save_week(db.session, None, form.wanted())
-        if _commit(form):
+        # The check and the write under one lock: no booking is approved in between.
+        contradictions.lock(db.session)
+        affected = db.session.scalars(sa.select(Resource).where(Resource.kind != ResourceKind.PLOT)).all()
+        found = contradictions.contradicted_by(
+            db.session, affected, now(), lambda: save_week(db.session, None, form.wanted()))
+        shown = unconfirmed(form, found)
+        if not shown and _commit(form):
             flash(_("The house's opening hours were saved."), "success")
             return redirect(url_for("manage.hours"), 303)
         status = 409
@@ -220,7 +229,7 @@ def hours():
     return render_template(
         "manage/hours.html", form=form, weekdays=weekday_names(), weekdays_short=weekday_names("abbreviated"),
         resources=resources,
-        week=WeekHours(rows), own=own, hhmm=hhmm,
+        week=WeekHours(rows), own=own, hhmm=hhmm, contradictions=shown,
     ), status
 
 
@@ -235,10 +244,13 @@ def hours_resource(resource_id: int):
     form = ResourceHoursForm()
     if not form.is_submitted():
         form.fill_from(_rows_of(resource.id))
-    status = 200
+    status, shown = 200, []
     if form.validate_on_submit():
-        save_week(db.session, resource.id, form.wanted())
-        if _commit(form):
+        contradictions.lock(db.session, [resource.id])
+        found = contradictions.contradicted_by(
+            db.session, [resource], now(), lambda: save_week(db.session, resource.id, form.wanted()))
+        shown = unconfirmed(form, found)
+        if not shown and _commit(form):
             flash(_("The opening hours of “%(name)s” were saved.", name=resource.name), "success")
             return redirect(url_for("manage.hours", _anchor=f"resource-{resource.id}"), 303)
         status = 409
@@ -246,5 +258,5 @@ def hours_resource(resource_id: int):
         status = 422
     return render_template(
         "manage/hours_resource.html", form=form, resource=resource, weekdays=weekday_names(),
-        house=house_hours(db.session), hhmm=hhmm,
+        house=house_hours(db.session), hhmm=hhmm, contradictions=shown,
     ), status

@@ -5,18 +5,22 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from . import bp
+from .. import contradictions
+from ..clock import now
 from ..extensions import db
 from ..models import Organisation
 from ..web import get_or_404, requires
 from ..sessions.forms import answer as answer_once
 from ..sessions.forms import repeat_of
+from .confirming import unconfirmed
 from .forms import OrganisationEditForm, OrganisationForm, commit_or_mark_taken
 
 
-def _form_page(form, organisation=None):
-    """The form again: 422 with what was typed after a refused POST."""
-    status = 422 if request.method == "POST" else 200
-    return render_template("manage/organisation_form.html", form=form, organisation=organisation), status
+def _form_page(form, organisation=None, status=None, **context):
+    """The form again: 422 with what was typed after a refused POST, 409 when bookings stand in the way."""
+    status = status or (422 if request.method == "POST" else 200)
+    return render_template(
+        "manage/organisation_form.html", form=form, organisation=organisation, **context), status
 
 
 @bp.get("/organisations/")
@@ -54,9 +58,18 @@ def organisation_edit(organisation_id: int):
     """Change a group's details, or deactivate it."""
     organisation = get_or_404(Organisation, organisation_id)
     form = OrganisationEditForm(editing=organisation)
-    if form.validate_on_submit():
-        form.apply_to(organisation)
-        if commit_or_mark_taken(form):
-            flash(_("Changes to “%(name)s” were saved.", name=organisation.name), "success")
-            return redirect(url_for("manage.organisations"), 303)
+    if not form.validate_on_submit():
+        return _form_page(form, organisation)
+    if organisation.active and not form.active.data:
+        # A group that leaves still holds its approved bookings: the manager sees them first,
+        # under the lock every approval takes, so none is approved unseen in between.
+        contradictions.lock(db.session)
+        coming = contradictions.of_organisation(db.session, organisation, now())
+        shown = unconfirmed(form, [contradictions.Contradiction(b) for b in coming])
+        if shown:
+            return _form_page(form, organisation, 409, contradictions=shown, leaving=True)
+    form.apply_to(organisation)
+    if commit_or_mark_taken(form):
+        flash(_("Changes to “%(name)s” were saved.", name=organisation.name), "success")
+        return redirect(url_for("manage.organisations"), 303)
     return _form_page(form, organisation)
