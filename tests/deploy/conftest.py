@@ -221,3 +221,13 @@ def run(command: Sequence[str], env: dict, cwd: Path, timeout: float = 600) -> s
 
 def key_prefix() -> str:
     return f"treffpunkt-deploy-test-{uuid.uuid4().hex}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """These start installs and servers: only when asked for with -m deploy (.ci/run's stages)."""
+    if "deploy" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="a stage of .ci/run: bin/test -m deploy tests/deploy/...")
+    for item in items:
+        if "deploy" in item.keywords:
+            item.add_marker(skip)
