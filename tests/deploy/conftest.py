@@ -229,5 +229,5 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason="a stage of .ci/run: bin/test -m deploy tests/deploy/...")
     for item in items:
-        if "deploy" in item.keywords:
+        if item.get_closest_marker("deploy") is not None:
             item.add_marker(skip)

@@ -86,7 +86,7 @@ def test_the_installed_app_serves_german_pages_under_gunicorn_from_another_folde
         browser = Browser([server.port])
         done = browser.login(ADMIN, ADMIN_PASSWORD)
         assert done.status == 302, done.text
-        assert browser.open("GET", "/manage/users").status == 200
+        assert browser.open("GET", "/manage/users/").status == 200
         log = server.log_text()
         assert '"path": "/login"' in log and '"status": 200' in log and ADMIN not in log
         assert "Traceback" not in log
