@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .operations import settings
+
 
 class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -51,6 +53,13 @@ class Defaults:
     MIN_NOTICE_HOURS = 48
     HORIZON_DAYS = 180
     BACKUP_KEEP = 14  # `flask backup` keeps this many copies in instance/backups/
+    # Operations (docs/operations.md): implicit TLS for mail on port 465, the log's format,
+    # host names served besides PUBLIC_URL's, and the worker processes gunicorn runs (set by
+    # the shipped gunicorn.conf.py; more than one needs a shared RATELIMIT_STORAGE_URI).
+    MAIL_USE_SSL = False
+    LOG_FORMAT = "text"
+    TRUSTED_HOSTS = None
+    WORKERS = 1
 
 
 def database_url(value: str) -> str:
@@ -81,15 +90,18 @@ def configure(app, test_config: dict | None) -> None:
         for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX", "TRUSTED_PROXIES"):
             if os.environ.get(key):
                 app.config[key] = os.environ[key]
-        if os.environ.get("TREFFPUNKT_DEVELOPMENT"):
-            app.config["DEVELOPMENT"] = True
+        # Every setting as TREFFPUNKT_<NAME> (TREFFPUNKT_MAIL_SERVER, ...), read as text and
+        # brought to its type by settings.check(); TREFFPUNKT_INSTANCE names the folder itself.
+        app.config.from_prefixed_env("TREFFPUNKT", loads=str)
+        app.config.pop("INSTANCE", None)
     else:
         app.config.from_mapping(test_config)
-    # Cookies travel only over HTTPS, except on a developer's own machine.
-    secure = not app.config.get("DEVELOPMENT", False)
-    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     if app.config.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    settings.check(app.config)  # stops the start with one line naming a wrong or missing setting
+    # Cookies travel only over HTTPS, except on a developer's own machine.
+    secure = not app.config.get("DEVELOPMENT", False)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(instance)

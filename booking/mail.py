@@ -1,8 +1,9 @@
 """E-mail to the house's users: one plain-text message at a time, in the reader's language.
 
 With MAIL_SERVER set, a message goes to that server over SMTP (STARTTLS when MAIL_USE_TLS,
-a login when MAIL_USERNAME). Without it, as on a developer's machine, it is written to
-instance/outbox/ as an .eml file that any mail program opens.
+implicit TLS on port 465 when MAIL_USE_SSL, a login when MAIL_USERNAME). Without it, on a
+developer's machine, it is written to instance/outbox/ as an .eml file that any mail program
+opens; in a real house that is an error in the log, and nothing is written.
 """
 
 from __future__ import annotations
@@ -90,10 +91,16 @@ def send(message: EmailMessage) -> Path | None:
     """Hand the message to the mail server, or write it to the outbox; MailError if that fails."""
     config = current_app.config
     if not config["MAIL_SERVER"]:
+        if not (config.get("DEVELOPMENT") or config.get("TESTING")):
+            # A real house without a mail server: nobody would read an .eml file, so say it loudly.
+            current_app.logger.error("E-mail not sent: TREFFPUNKT_MAIL_SERVER is not set (subject %r)", message["Subject"])
+            raise MailError("TREFFPUNKT_MAIL_SERVER is not set")
         return _write_to_outbox(message, Path(current_app.instance_path) / "outbox")
+    connect = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    extra = {"context": ssl.create_default_context()} if config.get("MAIL_USE_SSL") else {}
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]) as smtp:
-            if config["MAIL_USE_TLS"]:
+        with connect(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"], **extra) as smtp:
+            if config["MAIL_USE_TLS"] and not config.get("MAIL_USE_SSL"):
                 smtp.starttls(context=ssl.create_default_context())
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])

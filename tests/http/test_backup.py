@@ -164,7 +164,8 @@ def test_a_copy_that_fails_the_integrity_check_is_not_kept(app, runner, monkeypa
 def test_the_command_line_reads_the_instance_and_database_from_the_environment(app, make, tmp_path):
     make.booking(make.resource())
     instance = tmp_path / "house"
-    env = {**os.environ, "TREFFPUNKT_INSTANCE": str(instance), "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+    env = {**os.environ, "TREFFPUNKT_DEVELOPMENT": "1", "TREFFPUNKT_INSTANCE": str(instance),
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "backup", "--keep", "3"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
