@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints and commands."""
-    from . import audit, cli, i18n, web
+    from . import audit, cli, i18n, notify, web
     from .config import configure
     from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -37,4 +37,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    notify.init_app(app)
     return app

@@ -459,3 +459,6 @@ class ChangeRecord(db.Model):
     changes: Mapped[str] = mapped_column(sa.Text, default="")  # one "field: old → new" per line
 
     actor: Mapped[User | None] = relationship()
+
+
+from .notify import models as _notify_models  # noqa: E402,F401  (the outbox's tables)

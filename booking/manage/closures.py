@@ -26,6 +26,7 @@ from ..clock import LocalTimeError, day_bounds, local, now, to_utc
 from ..extensions import db
 from ..forms import EmptyForm, local_time_message, year_in_range
 from ..models import Booking, Closure, Resource, Status
+from ..notify import outbox
 from ..web import get_or_404, requires
 from .forms import optional_id, strip
 
@@ -169,6 +170,8 @@ def closure_new():
         closure = Closure(created_by=current_user)
         form.apply_to(closure)
         db.session.add(closure)
+        db.session.flush()
+        outbox.closure_created(db.session, closure, affected_bookings(closure), current_user)
         db.session.commit()
         flash(_("The closure was saved."), "success")
         return redirect(url_for("manage.closure", closure_id=closure.id), 303)
