@@ -42,8 +42,19 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _text(reply) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
 def _reason(error: Exception) -> str:
-    return one_line(f"{type(error).__name__}: {error}")[:500]
+    """The server's own words where it gave some ("550 5.1.1 No such user"), else the error."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(f"{code} {_text(reply)}" for code, reply in error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        text = f"{error.smtp_code} {_text(error.smtp_error)}"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return one_line(text)[:500]
 
 
 def _is_permanent(error: Exception) -> bool:

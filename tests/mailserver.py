@@ -132,4 +132,4 @@ def mailserver(app) -> Mailbox:
     try:
         yield mailbox
     finally:
-        controller.stop()
+        mailbox.controller.stop()  # a test may have stopped it and started another

@@ -145,7 +145,7 @@ def headline(kind: Kind, payload: dict, closure_when: str = "") -> str:
         Kind.CANCELLED: _("The house cancelled your booking of %(resource)s."),
         Kind.CHANGED: _("The time or room of your request changed; it waits for the house's decision again. Now:"),
         Kind.REMINDER: _("A reminder: your group has %(resource)s booked."),
-        Kind.CLOSURE: _("%(closed)s is closed from %(when)s. Your group's bookings in that time:"),
+        Kind.CLOSURE: _("%(closed)s is closed: %(when)s. Your group's bookings in that time:"),
     }
     return texts[kind] % {
         "group": payload.get("organisation", ""), "resource": payload.get("resource", ""),

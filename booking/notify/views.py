@@ -49,6 +49,15 @@ KIND_LABEL = {
     Kind.DIGEST: _l("Daily summary"), Kind.INVITATION: _l("Invitation"), Kind.RESET: _l("Password reset"),
 }
 
+# Why a message was not sent on purpose, as the worker records it (mail servers' replies are shown as they are).
+REASON_LABEL = {
+    "no e-mail address": _l("No e-mail address"),
+    "the account is inactive": _l("The account is inactive"),
+    "switched off by the recipient": _l("Switched off by the recipient"),
+    "the booking has changed since": _l("The booking has changed since"),
+    "the account has its password already": _l("The account has its password already"),
+}
+
 
 def topics_for(user: User) -> list[Topic]:
     """What this person gets messages about."""
@@ -131,7 +140,7 @@ def undelivered():
     failed = db.session.scalars(query.where(OutboxMessage.state == State.FAILED)).all()
     skipped = db.session.scalars(query.where(OutboxMessage.state == State.SKIPPED)).all()
     return render_template("notify/undelivered.html", failed=failed, skipped=skipped, form=EmptyForm(),
-                           kinds=KIND_LABEL, limit=LIST_LIMIT)
+                           kinds=KIND_LABEL, reasons=REASON_LABEL, limit=LIST_LIMIT)
 
 
 @bp.post("/manage/outbox/<int:message_id>/retry")
