@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 from .. import policy
 from ..clock import now
@@ -91,7 +92,7 @@ def preferences_form(user: User):
     saved = _choices(user.id)
     for topic in topics_for(user):
         offered = [c for c in Choice if not (c == Choice.OFF and topic in ALWAYS)]
-        field = RadioField(TOPIC_LABEL[topic], choices=[(c.value, CHOICE_LABEL[c]) for c in offered],
+        field = RadioField(TOPIC_LABEL[topic], choices=[SelectChoice(c.value, CHOICE_LABEL[c]) for c in offered],
                            default=saved.get(topic, Choice.IMMEDIATELY).value,
                            validate_choice=True)
         setattr(PreferencesForm, topic.value, field)

@@ -16,7 +16,7 @@ import json
 import secrets
 import time as wallclock
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
@@ -104,18 +104,24 @@ def schedule_reminders(session: Session, at: datetime) -> int:
             })
     if not rows:
         return 0
-    result = session.execute(_insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
-    return max(result.rowcount, 0)
+    written = session.scalars(
+        _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id), rows
+    ).all()
+    return len(written)
 
 
 def schedule_digests(session: Session, at: datetime) -> int:
-    """From DIGEST_HOUR on, one digest a day for each person with messages held for it, and for
-    each manager who chose the digest for new requests."""
+    """From DIGEST_HOUR on, one digest a day for each person with messages held for it until that
+    hour, and for each manager who chose the digest for new requests. What comes later waits for
+    the next day's."""
+    hour = current_app.config["DIGEST_HOUR"]
     moment = local(at)
-    if moment.hour < current_app.config["DIGEST_HOUR"]:
+    if moment.hour < hour:
         return 0
     day = moment.date()
-    held = sa.select(OutboxMessage.recipient_id).where(OutboxMessage.state == State.HELD)
+    cutoff = datetime.combine(day, time(hour), tzinfo=HOUSE_TZ).astimezone(timezone.utc)
+    held = sa.select(OutboxMessage.recipient_id).where(OutboxMessage.state == State.HELD,
+                                                       OutboxMessage.created_at < cutoff)
     deciding = sa.select(NotificationChoice.user_id).where(
         NotificationChoice.topic == Topic.REQUESTS, NotificationChoice.choice == Choice.DIGEST)
     people = session.scalars(
@@ -126,8 +132,9 @@ def schedule_digests(session: Session, at: datetime) -> int:
     written = 0
     for person in people:
         held_ids = session.scalars(sa.select(OutboxMessage.id).where(
-            OutboxMessage.recipient_id == person.id, OutboxMessage.state == State.HELD).order_by(OutboxMessage.id)).all()
-        payload = {"day": day.isoformat(), "held": held_ids,
+            OutboxMessage.recipient_id == person.id, OutboxMessage.state == State.HELD,
+            OutboxMessage.created_at < cutoff).order_by(OutboxMessage.id)).all()
+        payload = {"day": day.isoformat(), "held": held_ids, "until": cutoff.isoformat(),
                    "manager": person.role in outbox.MANAGER_ROLES}
         result = session.execute(
             _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id),
@@ -194,14 +201,14 @@ def _digest_context(session: Session, row: OutboxMessage, language: str) -> dict
     context = {"lines": lines, "pending": None, "decided": [], "digest_topics": [],
                "link": site_url("requests.mine")}
     if payload.get("manager"):
-        start = datetime.fromisoformat(payload["day"])
-        start = start.replace(tzinfo=HOUSE_TZ) if start.tzinfo is None else start
+        until = datetime.fromisoformat(payload["until"])
         context["pending"] = session.scalar(sa.select(sa.func.count()).select_from(Booking).where(
             Booking.status == Status.PENDING, Booking.bundle_of_id.is_(None), Booking.ends_at > now()))
         events = session.execute(
             sa.select(AuditEvent.to_status, Booking.title)
             .join(Booking, AuditEvent.booking_id == Booking.id)
-            .where(AuditEvent.at >= start - timedelta(days=1), AuditEvent.to_status != Status.PENDING,
+            .where(AuditEvent.at >= until - timedelta(days=1), AuditEvent.at < until,
+                   AuditEvent.to_status != Status.PENDING,
                    Booking.bundle_of_id.is_(None))
             .order_by(AuditEvent.at).limit(50)).all()
         with force_locale(language):
