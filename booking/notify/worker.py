@@ -28,7 +28,7 @@ from ..clock import HOUSE_TZ, local, now
 from ..database import take_write_lock
 from ..extensions import db
 from ..labels import STATUS
-from ..mail import MailError, Transport, language_of
+from ..mail import MailError, Transport, language_of, one_line
 from ..models import AuditEvent, Booking, Status, TokenPurpose, User
 from . import outbox
 from .messages import ALWAYS, TOPIC, Unsendable, compose, page_link, site_url, subject
@@ -259,14 +259,35 @@ def _prepare(session: Session, row: OutboxMessage, choices, at: datetime):
         return State.FAILED, str(error)
 
 
-def _finish(session: Session, row_id: int, claim_token: str, **values) -> None:
-    take_write_lock(session)
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.claim == claim_token)
-        .values(claim=None, claimed_until=None, **values)
-    )
-    session.commit()
+# Outcomes are written together, a few at a time: one commit per message would make the
+# database, not the mail server, the bottleneck. A crash loses at most these few outcomes, and
+# those messages go out again after their lease (with the same Message-ID).
+FINISH_EVERY = 20
+
+
+class Outcomes:
+    """What happened to each claimed message, written to the database in small groups."""
+
+    def __init__(self, session: Session, claim_token: str):
+        self.session, self.claim_token, self.waiting = session, claim_token, []
+
+    def add(self, row_id: int, **values) -> None:
+        self.waiting.append((row_id, values))
+        if len(self.waiting) >= FINISH_EVERY:
+            self.write()
+
+    def write(self) -> None:
+        if not self.waiting:
+            return
+        take_write_lock(self.session)
+        for row_id, values in self.waiting:
+            self.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.claim == self.claim_token)
+                .values(claim=None, claimed_until=None, **values)
+            )
+        self.session.commit()
+        self.waiting = []
 
 
 def send_batch(transport: Transport, at: datetime, limit: int) -> tuple[Report, int]:
@@ -287,12 +308,17 @@ def send_batch(transport: Transport, at: datetime, limit: int) -> tuple[Report, 
             sa.select(NotificationChoice).where(NotificationChoice.user_id.in_(users)))}
         session.expunge_all()  # kept as read, whatever happens to the session's transactions
         session.rollback()  # no transaction stays open while the mail server talks
+        outcomes = Outcomes(session, token)
         for row in rows:
-            prepared = _prepare(session, row, choices, at)
+            try:
+                prepared = _prepare(session, row, choices, at)
+            except Exception as error:  # a message that cannot be made must not stop the others
+                current_app.logger.exception("Could not make outbox message %s", row.id)
+                prepared = State.FAILED, one_line(f"{type(error).__name__}: {error}")[:500]
             session.rollback()
             if isinstance(prepared, tuple):
                 state, reason = prepared
-                _finish(session, row.id, token, state=state, last_error=reason)
+                outcomes.add(row.id, state=state, last_error=reason)
                 report.skipped += state == State.SKIPPED
                 report.held += state == State.HELD
                 report.failed += state == State.FAILED
@@ -302,15 +328,15 @@ def send_batch(transport: Transport, at: datetime, limit: int) -> tuple[Report, 
             except MailError as error:
                 attempts = row.attempts + 1
                 if error.permanent or attempts >= max_attempts:
-                    _finish(session, row.id, token, state=State.FAILED, attempts=attempts, last_error=str(error))
+                    outcomes.add(row.id, state=State.FAILED, attempts=attempts, last_error=str(error))
                     report.failed += 1
                 else:
-                    _finish(session, row.id, token, attempts=attempts, last_error=str(error),
-                            due_at=now() + _backoff(attempts))
+                    outcomes.add(row.id, attempts=attempts, last_error=str(error), due_at=now() + _backoff(attempts))
                     report.retrying += 1
                 continue
-            _finish(session, row.id, token, state=State.SENT, attempts=row.attempts + 1, sent_at=now(), last_error="")
+            outcomes.add(row.id, state=State.SENT, attempts=row.attempts + 1, sent_at=now(), last_error="")
             report.sent += 1
+        outcomes.write()
     return report, len(ids)
 
 
