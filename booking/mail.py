@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 
 from flask import current_app
@@ -101,7 +101,7 @@ class Transport:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         return smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Hand one message over; MailError (permanent for a 5xx) if that fails."""
         if not self.config["MAIL_SERVER"]:
             write_to_folder(message, Path(current_app.instance_path) / "outbox")
@@ -126,7 +126,7 @@ class Transport:
             self.close()
 
 
-def write_to_folder(message: EmailMessage, folder: Path) -> Path:
+def write_to_folder(message: Message, folder: Path) -> Path:
     """instance/outbox/<timestamp>-<n>.eml; n counts the messages written in the same second."""
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+import re
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import urlsplit
 
 import icalendar
@@ -46,6 +50,14 @@ TOPIC: dict[Kind, Topic | None] = {
 }
 # Decisions about one's own requests cannot be switched off, only gathered into the digest.
 ALWAYS = frozenset({Topic.DECISIONS})
+
+
+# Text parts stay readable in the raw message (an .eml file, a server's log): quoted-printable.
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP
+
+# What the worker will hand to a mail server: one address, no spaces, no angle brackets.
+ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
 
 
 class Unsendable(Exception):
@@ -205,7 +217,7 @@ def _context(row: OutboxMessage, payload: dict, language: str) -> dict:
     return context
 
 
-def compose(row: OutboxMessage, address: str, language: str, *, extra: dict | None = None) -> EmailMessage:
+def compose(row: OutboxMessage, address: str, language: str, *, extra: dict | None = None) -> Message:
     """The message for one row, ready for the transport."""
     config = current_app.config
     payload = json.loads(row.payload or "{}")
@@ -228,13 +240,25 @@ def compose(row: OutboxMessage, address: str, language: str, *, extra: dict | No
         title = subject(row.kind, payload, language)
     sender = config["MAIL_SENDER"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message = EmailMessage()
-    message["Subject"] = one_line(title)
+    if not ADDRESS.fullmatch(address):
+        raise Unsendable(f"not an e-mail address: {one_line(address)[:100]}")
+    # The classic MIME classes: several times faster to build and to flatten than EmailMessage,
+    # which matters for a worker sending hundreds a second. Every header value is one line.
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(text.strip() + "\n", "plain", UTF8))
+    alternative.attach(MIMEText(html, "html", UTF8))
+    if row.kind == Kind.APPROVED:
+        message = MIMEMultipart("mixed")
+        message.attach(alternative)
+        ics = MIMEText(calendar_file(payload, context["link"]).decode("utf-8"), "calendar", UTF8)
+        ics.set_param("method", "PUBLISH")
+        ics.add_header("Content-Disposition", "attachment", filename="treffpunkt.ics")
+        message.attach(ics)
+    else:
+        message = alternative
+    message["Subject"] = Header(one_line(title), "utf-8")
     message["From"] = sender
-    try:
-        message["To"] = Address(display_name=one_line(context["name"]), addr_spec=address)
-    except (ValueError, IndexError) as error:
-        raise Unsendable(f"not an e-mail address: {one_line(address)[:100]}") from error
+    message["To"] = formataddr((one_line(context["name"]), address), charset="utf-8")
     message["Date"] = format_datetime(now())
     # The same for every attempt: a server that got it twice can tell.
     message["Message-ID"] = f"<outbox-{row.id}-{int(row.created_at.timestamp())}@{domain}>"
@@ -242,10 +266,5 @@ def compose(row: OutboxMessage, address: str, language: str, *, extra: dict | No
     if unsubscribe:
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(text.strip() + "\n")
-    message.add_alternative(html, subtype="html")
-    if row.kind == Kind.APPROVED:
-        message.add_attachment(calendar_file(payload, context["link"]), maintype="text", subtype="calendar",
-                               filename="treffpunkt.ics", params={"method": "PUBLISH"})
     message["Content-Language"] = language
     return message
