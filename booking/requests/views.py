@@ -19,8 +19,8 @@ from ..availability import Alternative, alternatives, check
 from ..clock import LocalTimeError, local, now, to_utc, today
 from ..extensions import db
 from ..forms import EmptyForm, local_time_message
-from ..notify import inbox
 from ..models import AuditEvent, Booking, Organisation, Resource, ResourceKind, Role, Series, Status
+from ..notify import inbox
 from ..recurrence import Pattern, PatternError
 from ..rules import Ask, Limits, Part, Verdict
 from ..web import get_or_404, is_htmx, requires

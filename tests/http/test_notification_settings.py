@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from booking import workflow
 from booking.clock import HOUSE_TZ, now
 from booking.extensions import db
-from booking.models import Booking, Role, Status
+from booking.models import Role, Status
 from booking.notify import outbox, worker
 from booking.notify.models import Choice, Kind, NotificationChoice, OutboxMessage, State, Topic
 from tests.conftest import future_day

@@ -6,8 +6,6 @@ tests/mailserver.py), so each test reads what the people concerned would find in
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import date, time, timedelta
 
 import icalendar
@@ -17,13 +15,13 @@ from aiosmtpd.controller import Controller
 
 from booking import series as serieswork
 from booking import workflow
-from booking.clock import now, to_utc
+from booking.clock import now
 from booking.extensions import db
 from booking.models import Booking, Role, Status
 from booking.notify import outbox, worker
-from booking.notify.models import Choice, Kind, NotificationChoice, OutboxMessage, State, Topic
+from booking.notify.models import Kind, OutboxMessage, State
 from booking.recurrence import Pattern
-from tests.conftest import at, count_rows, future_day
+from tests.conftest import count_rows, future_day
 from tests.mailserver import Handler, mailserver  # noqa: F401 (a fixture)
 
 PUBLIC = "https://treffpunkt.example.org"
