@@ -73,8 +73,6 @@ class Transport:
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> Transport:
-        if not self.config["MAIL_SERVER"] and not (self.config.get("DEVELOPMENT") or self.config.get("TESTING")):
-            current_app.logger.error("MAIL_SERVER is not set: e-mail is written to instance/outbox/ and reaches nobody")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -104,6 +102,9 @@ class Transport:
     def send(self, message: Message) -> None:
         """Hand one message over; MailError (permanent for a 5xx) if that fails."""
         if not self.config["MAIL_SERVER"]:
+            if not (self.config.get("DEVELOPMENT") or self.config.get("TESTING")):
+                current_app.logger.error("MAIL_SERVER is not set: an e-mail was written to instance/outbox/ "
+                                         "and reaches nobody")
             write_to_folder(message, Path(current_app.instance_path) / "outbox")
             return
         try:

@@ -309,3 +309,26 @@ def test_send_again_is_only_for_failed_messages(client, auth, house, make):
     auth.login(house["amal"])
     assert client.get("/manage/outbox").status_code == 403
     assert client.post(f"/manage/outbox/{waiting.id}/retry").status_code == 403
+
+
+def test_the_long_running_worker_sends_on_each_pass(app, mailserver, house, make):
+    booking = make.booking(house["room"], house["group"], requested_by=house["amal"])
+    outbox.decided(db.session, Kind.APPROVED, [booking], house["leitung"])
+    db.session.commit()
+    passes, lines = [], []
+    worker.run(0, stop=lambda: passes.append(1) or len(passes) > 2, log=lines.append)
+    assert len(mailserver.received) == 2  # sent on the first pass, never again
+    assert lines == ["sent 2, failed 0, retrying 0, skipped 0, held 0, scheduled 0"]
+
+
+def test_on_sqlite_a_second_worker_does_not_start(app, runner):
+    import fcntl
+    from pathlib import Path
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("several workers share the work on PostgreSQL")
+    with (Path(app.instance_path) / "outbox-worker.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 1 and "Another outbox worker is running" in result.output
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
