@@ -10,13 +10,14 @@ from flask_login import current_user, login_required, login_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from . import accounts, audit, mail
+from . import accounts, audit
 from .auth import home_for
 from .clock import now
 from .extensions import db, limiter
 from .forms import Form
 from .lazytext import lazy_gettext as _l
 from .models import TokenPurpose, User
+from .notify import outbox
 from .sessions.throttle import failed_attempt
 from .sessions.views import log_in
 
@@ -87,10 +88,8 @@ def forgot():
         response = redirect(url_for("auth.login"), 303)
         user = User.by_email(form.email.data)
         if user is not None and user.active:
-            token, record = accounts.issue(db.session, user, TokenPurpose.RESET, at=now(),
-                                           lifetime=mail.reset_lifetime())
+            outbox.password_reset(db.session, user)  # the worker makes the link and sends it
             db.session.commit()
-            mail.send_after_response(response, mail.link_message(user, token, record))
         hours = current_app.config["RESET_HOURS"]
         flash(ngettext(
             "If an account exists for this address, we have sent a link to it for choosing a new password. "

@@ -52,6 +52,16 @@ class Defaults:
     # Partner groups request at least this long ahead, and at most this far ahead.
     MIN_NOTICE_HOURS = 48
     HORIZON_DAYS = 180
+    MAIL_USE_SSL = False  # implicit TLS (port 465) instead of STARTTLS
+    # The outbox worker: a pass every few seconds, a batch at a time; a failed attempt is tried
+    # again after 1, 2, 4 … minutes (at most an hour apart), until the attempts are used up.
+    OUTBOX_POLL_SECONDS = 5
+    OUTBOX_BATCH = 100
+    OUTBOX_RETRY_SECONDS = 60
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+    OUTBOX_MAX_ATTEMPTS = 10
+    REMINDER_HOURS = 24  # the group is reminded this long before each approved booking
+    DIGEST_HOUR = 7  # daily summaries go out from this hour (house time) on
     BACKUP_KEEP = 14  # `flask backup` keeps this many copies in instance/backups/
     # Operations (docs/operations.md): implicit TLS for mail on port 465, the log's format,
     # host names served besides PUBLIC_URL's, and the worker processes gunicorn runs (set by

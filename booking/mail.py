@@ -1,131 +1,133 @@
-"""E-mail to the house's users: one plain-text message at a time, in the reader's language.
+"""The SMTP transport the outbox worker sends with; nothing here runs inside a web request.
 
-With MAIL_SERVER set, a message goes to that server over SMTP (STARTTLS when MAIL_USE_TLS,
-implicit TLS on port 465 when MAIL_USE_SSL, a login when MAIL_USERNAME). Without it, on a
-developer's machine, it is written to instance/outbox/ as an .eml file that any mail program
-opens; in a real house that is an error in the log, and nothing is written.
+With MAIL_SERVER set, messages go to that server over one connection per batch: implicit TLS
+when MAIL_USE_SSL (port 465), else STARTTLS when MAIL_USE_TLS (port 587), and a login when
+MAIL_USERNAME is set. Without it, as on a developer's machine, each message is written to
+instance/outbox/ as an .eml file that any mail program opens (outside development that is
+logged as an error: the house's mail would go nowhere).
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
-from datetime import timedelta
+from email.message import Message
 from pathlib import Path
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app
 
 from .clock import now
-from .lazytext import lazy_gettext as _l
-from .models import AccountToken, TokenPurpose, User
 
 
 class MailError(RuntimeError):
-    """The message could not be handed over to the mail server (or written to the outbox)."""
+    """The message could not be handed over; `permanent` when the server refused it for good (5xx)."""
+
+    def __init__(self, reason: str, permanent: bool = False):
+        super().__init__(reason)
+        self.permanent = permanent
 
 
-def language_of(user: User) -> str:
-    """The language the person chose, else the house's default (German)."""
+def language_of(user) -> str:
+    """The language the person chose, else their group's, else the house's default (German)."""
     config = current_app.config
-    return user.language if user.language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    for language in (getattr(user, "language", None),
+                     getattr(getattr(user, "organisation", None), "language", None)):
+        if language in config["LANGUAGES"]:
+            return language
+    return config["BABEL_DEFAULT_LOCALE"]
 
 
-def external_url(endpoint: str, **values) -> str:
-    """A full link to a page of this site, for a message read outside it."""
-    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+def one_line(text: str) -> str:
+    """Header text on one line: a CR or LF in a title can never start a header of its own."""
+    return " ".join(str(text).split())
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _text(reply) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-def compose(user: User, subject, template: str, **context) -> EmailMessage:
-    """A message to one account, subject and body in its language; `template` under templates/mail/."""
-    config = current_app.config
-    language = language_of(user)
-    with force_locale(language):
-        body = render_template(template, user=user, **context)
-        subject = _one_line(str(subject))
-    sender = config["MAIL_SENDER"]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = Address(display_name=_one_line(user.name), addr_spec=user.email)
-    message["Date"] = format_datetime(now())
-    message["Message-ID"] = make_msgid(domain=domain)
-    message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please
-    message.set_content(body.strip() + "\n")
-    message["Content-Language"] = language  # after the content, which sets the Content-* headers anew
-    return message
+def _reason(error: Exception) -> str:
+    """The server's own words where it gave some ("550 5.1.1 No such user"), else the error."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(f"{code} {_text(reply)}" for code, reply in error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        text = f"{error.smtp_code} {_text(error.smtp_error)}"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return one_line(text)[:500]
 
 
-def invitation_lifetime() -> timedelta:
-    return timedelta(days=current_app.config["INVITATION_DAYS"])
+def _is_permanent(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
 
 
-def reset_lifetime() -> timedelta:
-    return timedelta(hours=current_app.config["RESET_HOURS"])
+class Transport:
+    """A connection to the mail server kept open for a batch: `with Transport() as t: t.send(m)`."""
 
+    def __init__(self):
+        self.config = current_app.config
+        self.smtp: smtplib.SMTP | None = None
 
-def link_message(user: User, token: str, record: AccountToken):
-    """The e-mail with an invitation or reset link, in the person's language."""
-    invitation = record.purpose == TokenPurpose.INVITATION
-    return compose(
-        user,
-        _l("Your account for Treffpunkt") if invitation else _l("A new password for Treffpunkt"),
-        "mail/invitation.txt" if invitation else "mail/reset.txt",
-        link=external_url("account.choose_password", token=token),
-        expires_at=record.expires_at,
-    )
+    def __enter__(self) -> Transport:
+        return self
 
+    def __exit__(self, *exc) -> None:
+        self.close()
 
-def send(message: EmailMessage) -> Path | None:
-    """Hand the message to the mail server, or write it to the outbox; MailError if that fails."""
-    config = current_app.config
-    if not config["MAIL_SERVER"]:
-        if not (config.get("DEVELOPMENT") or config.get("TESTING")):
-            # A real house without a mail server: nobody would read an .eml file, so say it loudly.
-            current_app.logger.error("E-mail not sent: TREFFPUNKT_MAIL_SERVER is not set (subject %r)", message["Subject"])
-            raise MailError("TREFFPUNKT_MAIL_SERVER is not set")
-        return _write_to_outbox(message, Path(current_app.instance_path) / "outbox")
-    connect = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-    extra = {"context": ssl.create_default_context()} if config.get("MAIL_USE_SSL") else {}
-    try:
-        with connect(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"], **extra) as smtp:
-            if config["MAIL_USE_TLS"] and not config.get("MAIL_USE_SSL"):
-                smtp.starttls(context=ssl.create_default_context())
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as error:
-        raise MailError(f"{type(error).__name__}: {error}") from error
-    return None
-
-
-def send_after_response(response, message: EmailMessage) -> None:
-    """Send once the response has gone out: the answer comes as fast whether or not a message
-    is sent. A failure is logged, as nobody is waiting for it any more."""
-    app = current_app._get_current_object()
-
-    def deliver() -> None:
-        with app.app_context():
+    def close(self) -> None:
+        if self.smtp is not None:
             try:
-                send(message)
-            except MailError:
-                app.logger.exception("Could not send the e-mail %r", message["Subject"])
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
 
-    response.call_on_close(deliver)
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        host, port, timeout = config["MAIL_SERVER"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
+        if config.get("MAIL_USE_SSL"):
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        return smtp
+
+    def send(self, message: Message) -> None:
+        """Hand one message over; MailError (permanent for a 5xx) if that fails."""
+        if not self.config["MAIL_SERVER"]:
+            if not (self.config.get("DEVELOPMENT") or self.config.get("TESTING")):
+                current_app.logger.error("MAIL_SERVER is not set: an e-mail was written to instance/outbox/ "
+                                         "and reaches nobody")
+            write_to_folder(message, Path(current_app.instance_path) / "outbox")
+            return
+        try:
+            if self.smtp is None:
+                self.smtp = self._connect()
+            self.smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as error:
+            permanent = _is_permanent(error)
+            if not permanent or isinstance(error, smtplib.SMTPServerDisconnected):
+                self.close()  # start afresh with the next message
+            else:
+                self._reset()
+            raise MailError(_reason(error), permanent=permanent) from error
+
+    def _reset(self) -> None:
+        """After a refused message the connection goes on with the next one."""
+        try:
+            self.smtp.rset()
+        except (smtplib.SMTPException, OSError, AttributeError):
+            self.close()
 
 
-def _write_to_outbox(message: EmailMessage, folder: Path) -> Path:
+def write_to_folder(message: Message, folder: Path) -> Path:
     """instance/outbox/<timestamp>-<n>.eml; n counts the messages written in the same second."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -139,7 +141,7 @@ def _write_to_outbox(message: EmailMessage, folder: Path) -> Path:
             except FileExistsError:
                 n += 1
                 continue
-            current_app.logger.info("E-mail to %s written to %s", message["To"], path)
+            current_app.logger.info("E-mail written to %s", path)
             return path
     except OSError as error:
-        raise MailError(f"{type(error).__name__}: {error}") from error
+        raise MailError(_reason(error)) from error

@@ -460,3 +460,4 @@ class ChangeRecord(db.Model):
 
     actor: Mapped[User | None] = relationship()
 from .sessions import models as _sessions_models  # noqa: E402,F401  (login sessions, sent forms)
+from .notify import models as _notify_models  # noqa: E402,F401  (the outbox's tables)

@@ -18,6 +18,8 @@ from .clock import LocalTimeError, local, to_utc
 from .database import lock_for_decision
 from .lazytext import lazy_gettext as _l
 from .models import Booking, Organisation, Resource, Series, Status, User
+from .notify import outbox
+from .notify.models import Kind
 from .recurrence import Occurrence, Pattern, occurrences
 from .rules import Ask, Limits, Part, Verdict
 from .workflow import ConflictError, WorkflowError, _audit
@@ -86,6 +88,7 @@ def send(session: Session, pattern: Pattern, chosen: list[Planned], *, resource:
         session.add(booking)
         _audit(session, booking, by, None)
     session.flush()
+    outbox.series_submitted(session, series, series.bookings, by)
     return series
 
 
@@ -119,6 +122,7 @@ def approve(session: Session, series: Series, ids: set[int], by: User, at: datet
     for booking in chosen:
         booking.busy_from, booking.busy_until = booking.resource.busy_span(booking.starts_at, booking.ends_at)
         workflow._move(session, booking, Status.APPROVED, by, at)
+    outbox.decided(session, Kind.APPROVED, chosen, by)
     return chosen
 
 
@@ -132,6 +136,7 @@ def reject(session: Session, series: Series, ids: set[int], by: User, at: dateti
         raise WorkflowError(_l("Please choose at least one pending date."))
     for booking in chosen:
         workflow._move(session, booking, Status.REJECTED, by, at, reason.strip())
+    outbox.decided(session, Kind.REJECTED, chosen, by, reason.strip())
     return chosen
 
 
@@ -155,6 +160,8 @@ def cancel(session: Session, booking: Booking, scope: str, by: User, at: datetim
         raise WorkflowError(_l("There is nothing left to cancel."))
     for b in affected:
         workflow._move(session, b, Status.CANCELLED, by, at)
+    outbox.decided(session, Kind.WITHDRAWN if by.organisation_id == series.organisation_id else Kind.CANCELLED,
+                   affected, by)
     return affected
 
 
@@ -183,6 +190,7 @@ def change_from(session: Session, booking: Booking, by: User, at: datetime, *, s
         b.decided_by, b.decided_at, b.decision_reason = None, None, ""
         _audit(session, b, by, old, str(_l("Changed from this date on")))
     session.flush()
+    outbox.decided(session, Kind.CHANGED, affected, by)
     return affected
 
 

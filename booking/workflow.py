@@ -14,6 +14,8 @@ from .availability import check_booking
 from .database import lock_for_decision
 from .lazytext import lazy_gettext as _l
 from .models import AuditEvent, Booking, Organisation, Status, User
+from .notify import outbox
+from .notify.models import Kind
 from .rules import Ask
 
 # Which status may follow which.
@@ -100,6 +102,7 @@ def submit(
         lead = lead or booking
     _audit(session, lead, by, None, override_reason)
     session.flush()
+    outbox.request_submitted(session, lead, by)
     return lead
 
 
@@ -115,6 +118,7 @@ def approve(session: Session, booking: Booking, by: User, at: datetime) -> None:
     for part in booking.parts:  # the busy span with the buffers in force now, as checked
         part.busy_from, part.busy_until = part.resource.busy_span(part.starts_at, part.ends_at)
     _move(session, booking, Status.APPROVED, by, at)
+    outbox.decided(session, Kind.APPROVED, [booking], by)
 
 
 def reject(session: Session, booking: Booking, by: User, at: datetime, reason: str) -> None:
@@ -125,8 +129,12 @@ def reject(session: Session, booking: Booking, by: User, at: datetime, reason: s
     if booking.status != Status.PENDING:
         raise WorkflowError(_l("Only pending requests can be rejected."))
     _move(session, booking, Status.REJECTED, by, at, reason.strip())
+    outbox.decided(session, Kind.REJECTED, [booking], by, reason.strip())
 
 
 def withdraw(session: Session, booking: Booking, by: User, at: datetime) -> None:
     """The group takes back its request, or gives up its approved booking (with its items)."""
-    _move(session, _decide(session, booking), Status.CANCELLED, by, at)
+    booking = _decide(session, booking)
+    _move(session, booking, Status.CANCELLED, by, at)
+    outbox.decided(session, Kind.WITHDRAWN if by.organisation_id == booking.organisation_id else Kind.CANCELLED,
+                   [booking], by)

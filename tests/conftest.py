@@ -48,6 +48,7 @@ def base_config(instance: Path, database_url: str) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "WTF_CSRF_ENABLED": False,
         "DEVELOPMENT": True,
+        "PUBLIC_URL": "http://localhost",  # where the links in e-mails point
     }
 
 

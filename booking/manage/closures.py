@@ -25,6 +25,7 @@ from ..extensions import db
 from ..forms import EmptyForm, Form, local_time_message, year_in_range
 from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Closure, Resource, Status
+from ..notify import outbox
 from ..web import get_or_404, requires
 from ..sessions.forms import SentOnce
 from ..sessions.forms import answer as answer_once
@@ -175,6 +176,7 @@ def closure_new():
         form.apply_to(closure)
         db.session.add(closure)
         db.session.flush()
+        outbox.closure_created(db.session, closure, affected_bookings(closure), current_user)
         response = answer_once(form, url_for("manage.closure", closure_id=closure.id))
         db.session.commit()
         flash(_("The closure was saved."), "success")

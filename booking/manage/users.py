@@ -1,22 +1,23 @@
 """Accounts: list, invite, edit and (de)activate; who may touch which role is policy's call.
 
 A new account has no password: the person gets an e-mail with a link to choose one. The account
-and its link are committed first, then the message is sent; if sending fails, the manager is
-told and sends the invitation again from the list (which withdraws the unsent link).
+and the message are committed together; the outbox worker makes the link and sends it (a message
+the mail server refuses shows on the page of undelivered e-mails, to be sent again).
 """
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from . import bp
-from .. import accounts, mail, policy
+from .. import accounts, policy
 from ..clock import now
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import AccountToken, TokenPurpose, User
+from ..models import User
+from ..notify import outbox
 from ..web import get_or_404, requires
 from ..sessions.forms import answer as answer_once
 from ..sessions.forms import repeat_of
@@ -41,18 +42,6 @@ def users():
     return render_template("manage/users.html", accounts=rows, awaiting_invitation=accounts.awaiting_invitation)
 
 
-def _send_invitation(account: User, token: str, record: AccountToken) -> bool:
-    """E-mail the link; if that fails, say so (the account stays, the invitation can be sent again)."""
-    try:
-        mail.send(mail.link_message(account, token, record))
-    except mail.MailError:
-        current_app.logger.exception("Could not send the invitation to %s", account.email)
-        flash(_("The invitation to %(email)s could not be sent: the mail server did not take it. "
-                "Please try again later with “Send the invitation again”.", email=account.email), "error")
-        return False
-    return True
-
-
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires("user.manage")
 def user_new():
@@ -66,13 +55,11 @@ def user_new():
         account = User(active=True, password_hash="")
         form.apply_to(account)
         db.session.add(account)
-        token, record = accounts.issue(db.session, account, TokenPurpose.INVITATION,
-                                       at=now(), lifetime=mail.invitation_lifetime())
+        outbox.invitation(db.session, account)
         response = answer_once(form, url_for("manage.users"))
         if commit_or_mark_taken(form):
-            if _send_invitation(account, token, record):
-                flash(_("The account for %(name)s was created and an invitation sent to %(email)s.",
-                        name=account.name, email=account.email), "success")
+            flash(_("The account for %(name)s was created and an invitation sent to %(email)s.",
+                    name=account.name, email=account.email), "success")
             return response
     return _form_page(form)
 
@@ -93,11 +80,9 @@ def user_invite(user_id: int):
         else:
             flash(_("The account of %(name)s is inactive; no invitation was sent.", name=account.name), "warning")
         return redirect(url_for("manage.users"), 303)
-    token, record = accounts.issue(db.session, account, TokenPurpose.INVITATION,
-                                   at=now(), lifetime=mail.invitation_lifetime())
+    outbox.invitation(db.session, account)  # the new link withdraws the older ones when it is made
     db.session.commit()
-    if _send_invitation(account, token, record):
-        flash(_("The invitation was sent again to %(email)s.", email=account.email), "success")
+    flash(_("The invitation was sent again to %(email)s.", email=account.email), "success")
     return redirect(url_for("manage.users"), 303)
 
 

@@ -20,6 +20,7 @@ from ..clock import LocalTimeError, local, now, to_utc, today
 from ..extensions import db
 from ..forms import EmptyForm, local_time_message
 from ..models import AuditEvent, Booking, Organisation, Resource, ResourceKind, Role, Series, Status
+from ..notify import inbox
 from ..recurrence import Pattern, PatternError
 from ..rules import Ask, Limits, Part, Verdict
 from ..sessions.forms import answer as answer_once
@@ -222,9 +223,11 @@ def mine():
         .options(selectinload(Series.bookings), joinedload(Series.resource))
         .order_by(Series.first_day)
     ).all()
+    news = inbox.decided_since_last_visit(db.session, current_user, now())
+    db.session.commit()
     return render_template(
         "requests/mine.html", bookings=bookings, series=series, past=past, form=EmptyForm(), at=now(),
-        limit=LIST_LIMIT, summary=serieswork.summary, next_date=serieswork.next_date,
+        limit=LIST_LIMIT, summary=serieswork.summary, next_date=serieswork.next_date, news=news,
     )
 
 

@@ -356,6 +356,9 @@ def test_without_a_mail_server_messages_are_written_to_the_outbox(app, client, a
     org = make.organisation()
     client.post("/manage/users/new", data={"email": "neu@example.org", "name": "Neu", "role": "partner",
                                            "organisation_id": str(org.id), "language": "en"})
+    assert not (Path(app.instance_path) / "outbox").exists()  # nothing is sent inside a request
+    db.session.commit()
+    assert app.test_cli_runner().invoke(args=["outbox", "send"]).exit_code == 0
     outbox = sorted((Path(app.instance_path) / "outbox").iterdir())
     assert [p.suffix for p in outbox] == [".eml", ".eml"]
     assert all(re.fullmatch(r"\d{8}-\d{6}-\d+\.eml", p.name) for p in outbox)

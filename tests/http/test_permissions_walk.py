@@ -23,6 +23,8 @@ from booking import series as serieswork
 from booking.clock import now, to_utc
 from booking.extensions import db
 from booking.models import Closure, Role, TokenPurpose
+from booking.notify.messages import unsubscribe_token
+from booking.notify.models import Kind, OutboxMessage, State, Topic
 from booking.recurrence import Pattern
 from tests.conftest import base_config, future_day
 
@@ -119,6 +121,9 @@ def world(make) -> World:
     closure = Closure(resource=room, starts_at=to_utc(closure_day, time()),
                       ends_at=to_utc(closure_day + timedelta(days=1), time()), reason="Renovierung")
     db.session.add(closure)
+    undelivered = OutboxMessage(kind=Kind.APPROVED, recipient=member_a, state=State.FAILED, attempts=1,
+                                last_error="550 No such user", payload="{}")
+    db.session.add(undelivered)
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -135,6 +140,8 @@ def world(make) -> World:
         "user_id": other_member_a.id,
         "closure_id": closure.id,
         "token": token,
+        "message_id": undelivered.id,
+        "signature": unsubscribe_token(member_a.id, [Topic.REMINDERS]),
     }
     return World(users, values)
 
