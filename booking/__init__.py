@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints and commands."""
-    from . import audit, cli, i18n, web
+    from . import audit, cli, freshness, i18n, web
     from .config import configure
     from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     audit.init_app(db.session)
+    freshness.init_app(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -199,3 +199,4 @@ def split_past(bookings: Iterable[Timed], at: datetime) -> tuple[list[Any], list
     """Those over by `at`, and those running or still to come; both in time order."""
     ordered = in_order(bookings)
     return [b for b in ordered if b.ends_at <= at], [b for b in ordered if b.ends_at > at]
+HOURS = hours()
