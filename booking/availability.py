@@ -32,14 +32,14 @@ def overlapping(starts_at: datetime, ends_at: datetime, status: Status | None = 
 
     Bounded however long the history is: bookings of a day at most are looked up by their
     start, no earlier than a day before the range (ix_booking_status_time); the few longer
-    ones (a plot's season) by their end, no earlier than the range (ix_booking_status_long_end).
+    ones (a plot's season) by their end, no earlier than the range (ix_booking_long_end).
     With `status`, each half names it, so both engines can use the indexes for both halves.
     """
     same = (Booking.status == status,) if status is not None else ()
     return sa.or_(
         sa.and_(*same, Booking.starts_at > starts_at - LONGEST_DAY, Booking.starts_at < ends_at,
                 Booking.ends_at > starts_at),
-        sa.and_(*same, Booking.multi_day.is_(True), Booking.ends_at > starts_at, Booking.starts_at < ends_at),
+        sa.and_(*same, Booking.multi_day == sa.true(), Booking.ends_at > starts_at, Booking.starts_at < ends_at),
     )
 
 

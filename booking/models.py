@@ -243,7 +243,8 @@ class Booking(db.Model):
         sa.Index("ix_booking_organisation_time", "organisation_id", "starts_at"),
         # Bookings longer than a day (a plot's season), found by their end: the board and the
         # week views find the short ones by their start, within a day of the shown days.
-        sa.Index("ix_booking_status_long_end", "status", "multi_day", "ends_at"),
+        sa.Index("ix_booking_long_end", "status", "ends_at",
+                 sqlite_where=sa.text("multi_day = 1"), postgresql_where=sa.text("multi_day")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,8 @@ def upgrade():
         warnings.filterwarnings('ignore', 'Skipped unsupported reflection of expression-based index')
         with op.batch_alter_table('booking', schema=None) as batch_op:
             batch_op.add_column(sa.Column('multi_day', sa.Boolean(), server_default=sa.false(), nullable=False))
-            batch_op.create_index('ix_booking_status_long_end', ['status', 'multi_day', 'ends_at'], unique=False)
+            batch_op.create_index('ix_booking_long_end', ['status', 'ends_at'], unique=False,
+                                  sqlite_where=sa.text('multi_day = 1'), postgresql_where=sa.text('multi_day'))
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("UPDATE booking SET multi_day = true WHERE ends_at - starts_at > interval '25 hours'")
     else:
@@ -56,5 +57,5 @@ def downgrade():
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', 'Skipped unsupported reflection of expression-based index')
         with op.batch_alter_table('booking', schema=None) as batch_op:
-            batch_op.drop_index('ix_booking_status_long_end')
+            batch_op.drop_index('ix_booking_long_end')
             batch_op.drop_column('multi_day')
