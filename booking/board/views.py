@@ -10,6 +10,7 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
@@ -19,7 +20,7 @@ from .. import freshness, policy
 from ..availability import overlapping
 from ..clock import day_bounds, local, now, today
 from ..extensions import db
-from ..models import Booking, Organisation, Resource, ResourceKind, Role, Status, User
+from ..models import LONGEST_DAY, Booking, Organisation, Resource, ResourceKind, Role, Status, User, UTCDateTime
 from ..web import is_htmx, render, requires
 
 FIRST_DAY = date(2000, 1, 1)
@@ -41,7 +42,7 @@ class DayForm(FlaskForm):
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """One approved booking as the viewer may read it: details only where policy allows."""
 
@@ -77,21 +78,30 @@ def entry(booking, viewer: User) -> Entry:
     )
 
 
+_FROM, _UNTIL, _EARLIEST = (sa.bindparam(name, type_=UTCDateTime) for name in ("day_start", "day_end", "earliest"))
+# Built once: the board sends the same statement every time, only the day's bounds change.
+_APPROVED = (
+    sa.select(
+        Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
+        Booking.title, Booking.attendees, Booking.units, Organisation.name.label("organisation_name"),
+    )
+    .join(Organisation, Organisation.id == Booking.organisation_id)
+    .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
+)
+_ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name).where(Resource.active)
+
+
 def approved_on(day: date, days: int = 1) -> list:
     """Approved bookings that overlap the day (or `days` days from it), with their
     organisation's name: one query whose cost does not grow with the years of history.
     Rows, not objects: the board only reads them."""
     start, end = day_bounds(day)[0], day_bounds(day + timedelta(days=days - 1))[1]
-    return list(
-        db.session.execute(
-            sa.select(
-                Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
-                Booking.title, Booking.attendees, Booking.units, Organisation.name.label("organisation_name"),
-            )
-            .join(Organisation, Organisation.id == Booking.organisation_id)
-            .where(overlapping(start, end, Status.APPROVED))
-        )
-    )
+    return list(db.session.execute(_APPROVED, {"day_start": start, "day_end": end, "earliest": start - LONGEST_DAY}))
+
+
+def active_resources() -> list:
+    """The resources on the board, as rows (id, kind, name): one query."""
+    return list(db.session.execute(_ACTIVE))
 
 
 def _asked_day(house_today: date) -> date | None:
@@ -140,9 +150,10 @@ def day():
         return render("board/day.html", "partials/_board.html", status=422, form=form, day=None, today=house_today)
 
     shown = asked
-    resources = db.session.scalars(sa.select(Resource).where(Resource.active)).all()
+    resources = active_resources()
     active = {r.id: r for r in resources}
-    entries = [entry(b, current_user) for b in approved_on(shown) if b.resource_id in active]
+    viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
+    entries = [entry(b, viewer) for b in approved_on(shown) if b.resource_id in active]
     context = _layout(shown, house_today, at, resources, entries)
     context.update(
         form=form,
@@ -175,23 +186,28 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
     for group in grid.board(shown, resources, entries):
         rows = []
         for row in group.rows:
-            blocks = [
-                present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running))
+            blocks = Markup("").join(
+                present.block_html(
+                    present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running)),
+                    words)
                 for b in row.blocks
-            ]
+            )
             rows.append((row.resource, min(row.lanes, grid.MAX_LANES), blocks))
         groups.append((group.kind, rows))
     names = {r.id: r.name for r in resources}
     # Today the list starts with what is on now; what is over folds away.
     earlier, agenda = grid.split_past(entries, at) if is_today else ([], grid.in_order(entries))
 
-    def item(e: Entry, phase: str) -> present.Shown:
-        return present.Shown(e, texts[e.id], present.item_class(e, phase), names[e.resource_id], phase == "now")
+    def item(e: Entry, phase: str) -> Markup:
+        shown = present.Shown(e, texts[e.id], present.item_class(e, phase), names[e.resource_id], phase == "now")
+        return present.item_html(shown, words)
 
     return {
         "groups": groups,
-        "earlier": [item(e, "past") for e in earlier],
-        "agenda": [item(e, grid.phase(e.starts_at, e.ends_at, at) if is_today else "") for e in agenda],
+        "earlier": len(earlier),
+        "earlier_items": Markup("\n").join(item(e, "past") for e in earlier),
+        "agenda": Markup("\n").join(item(e, grid.phase(e.starts_at, e.ends_at, at) if is_today else "")
+                                    for e in agenda),
         "now_line": grid.now_line(shown, at),
         "words": words,
     }
