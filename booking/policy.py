@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "resource.manage": MANAGERS,
     "organisation.manage": MANAGERS,
     "user.manage": MANAGERS,
+    "lobby.manage": MANAGERS,
 }
 
 

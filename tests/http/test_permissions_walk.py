@@ -22,6 +22,8 @@ from booking import accounts, create_app
 from booking import series as serieswork
 from booking.clock import now, to_utc
 from booking.extensions import db
+from booking.lobby import screens as lobby_screens
+from booking.lobby.models import LobbyScreen
 from booking.models import Closure, Role, TokenPurpose
 from booking.recurrence import Pattern
 from tests.conftest import base_config, future_day
@@ -119,6 +121,9 @@ def world(make) -> World:
     closure = Closure(resource=room, starts_at=to_utc(closure_day, time()),
                       ends_at=to_utc(closure_day + timedelta(days=1), time()), reason="Renovierung")
     db.session.add(closure)
+    screen = LobbyScreen(name="Eingang")
+    screen_token = lobby_screens.issue(screen, now())
+    db.session.add(screen)
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -135,6 +140,8 @@ def world(make) -> World:
         "user_id": other_member_a.id,
         "closure_id": closure.id,
         "token": token,
+        "screen_token": screen_token,
+        "screen_id": screen.id,
     }
     return World(users, values)
 
@@ -187,3 +194,7 @@ def test_a_link_that_was_never_given_out_answers_410(client, world, method):
     """The token is the permission on /password/<token>: without a real one there is nothing to see."""
     response = client.open("/password/" + "x" * 43, method=method, data={} if method == "POST" else None)
     assert response.status_code == 410
+
+
+def test_a_lobby_link_that_was_never_given_out_answers_404(client, world):
+    assert client.get("/lobby/" + "x" * 43).status_code == 404
