@@ -26,7 +26,7 @@ def default_instance() -> Path:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints and commands."""
-    from . import audit, cli, i18n, notify, operations, web
+    from . import audit, cli, freshness, i18n, notify, operations, web
     from .config import configure
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .sessions import throttle
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     audit.init_app(db.session)
+    freshness.init_app(db.session)
     migrate.init_app(app, db, directory=str(site_folder("migrations")), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

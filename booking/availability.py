@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from .clock import LocalTimeError, day_bounds, local, to_utc
-from .models import Booking, Closure, OpeningHours, Resource, ResourceKind, Status
+from .models import LONGEST_DAY, Booking, Closure, OpeningHours, Resource, ResourceKind, Status
 from .rules import LONGEST, LONGEST_BUSY, Ask, Limits, Part, Verdict, WeekHours, ask_for, judge
 
 OPEN = (Status.APPROVED, Status.PENDING)
@@ -27,17 +27,21 @@ OPEN = (Status.APPROVED, Status.PENDING)
 CLOSED = tuple(status for status in Status if status not in OPEN)
 
 
-def overlapping(starts_at: datetime, ends_at: datetime):
-    """SQL: the booking itself overlaps [starts_at, ends_at) (for the board and the queue).
+def overlapping(starts_at: datetime, ends_at: datetime, status: Status | None = None, earliest=None):
+    """SQL: the booking itself overlaps [starts_at, ends_at) (for the board, the queue, week views).
 
-    Rooms and equipment are booked for a day at most, so only bookings that start shortly
-    before the range need looking at; plots, booked for a season, are looked at in full.
+    Bounded however long the history is: bookings of a day at most are looked up by their
+    start, no earlier than a day before the range (ix_booking_status_time); the few longer
+    ones (a plot's season) by their end, no earlier than the range (ix_booking_long_end).
+    With `status`, each half names it, so both engines can use the indexes for both halves.
+    `earliest` (starts_at - LONGEST_DAY) may be given as a bind parameter of a prepared statement.
     """
-    plots = sa.select(Resource.id).where(Resource.kind == ResourceKind.PLOT).scalar_subquery()
-    return sa.and_(
-        Booking.starts_at < ends_at,
-        Booking.ends_at > starts_at,
-        sa.or_(Booking.starts_at > starts_at - LONGEST[ResourceKind.ROOM], Booking.resource_id.in_(plots)),
+    same = (Booking.status == status,) if status is not None else ()
+    return sa.or_(
+        sa.and_(*same, Booking.starts_at > (starts_at - LONGEST_DAY if earliest is None else earliest),
+                Booking.starts_at < ends_at,
+                Booking.ends_at > starts_at),
+        sa.and_(*same, Booking.multi_day == sa.true(), Booking.ends_at > starts_at, Booking.starts_at < ends_at),
     )
 
 

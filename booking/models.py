@@ -169,6 +169,10 @@ class User(UserMixin, db.Model):
 sa.Index("ix_user_account_email_lower", sa.func.lower(User.email), unique=True)
 
 
+# The longest a room or equipment is booked (25 hours on the day the clocks go back); a booking
+# longer than this is "multi_day" (a garden plot's season).
+LONGEST_DAY = timedelta(hours=25)
+
 # Set-up and clean-up buffers are at most this long (minutes) each.
 LONGEST_BUFFER = 240
 
@@ -237,6 +241,10 @@ class Booking(db.Model):
         sa.Index("ix_booking_status_time", "status", "starts_at"),
         # "Meine Anfragen": one organisation's requests by time.
         sa.Index("ix_booking_organisation_time", "organisation_id", "starts_at"),
+        # Bookings longer than a day (a plot's season), found by their end: the board and the
+        # week views find the short ones by their start, within a day of the shown days.
+        sa.Index("ix_booking_long_end", "status", "ends_at",
+                 sqlite_where=sa.text("multi_day = 1"), postgresql_where=sa.text("multi_day")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,6 +263,8 @@ class Booking(db.Model):
     busy_from: Mapped[datetime] = mapped_column(UTCDateTime)
     busy_until: Mapped[datetime] = mapped_column(UTCDateTime)
     exclusive: Mapped[bool] = mapped_column(default=True)
+    # Longer than LONGEST_DAY: set with the times, so the overlap queries can bound the rest.
+    multi_day: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # An equipment item requested together with a room: decided with it, all or nothing.
     bundle_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking.id"))
     # One date of a series (the weekly course): decided with the series or on its own.
@@ -329,6 +339,7 @@ def _fix_busy_span(mapper, connection, booking: Booking) -> None:
     if booking.busy_from is None or booking.busy_until is None:
         booking.busy_from, booking.busy_until = booking.resource.busy_span(booking.starts_at, booking.ends_at)
     booking.exclusive = booking.resource.exclusive
+    booking.multi_day = booking.ends_at - booking.starts_at > LONGEST_DAY
 
 
 @sa.event.listens_for(Booking, "before_update")
@@ -337,6 +348,7 @@ def _move_busy_span(mapper, connection, booking: Booking) -> None:
     state = sa.inspect(booking)
     if state.attrs.starts_at.history.has_changes() or state.attrs.ends_at.history.has_changes():
         booking.busy_from, booking.busy_until = booking.resource.busy_span(booking.starts_at, booking.ends_at)
+        booking.multi_day = booking.ends_at - booking.starts_at > LONGEST_DAY
 
 
 class OpeningHours(db.Model):
@@ -461,3 +473,5 @@ class ChangeRecord(db.Model):
     actor: Mapped[User | None] = relationship()
 from .sessions import models as _sessions_models  # noqa: E402,F401  (login sessions, sent forms)
 from .notify import models as _notify_models  # noqa: E402,F401  (the outbox's tables)
+from .freshness import HouseVersion  # noqa: E402,F401  (the house's change counter)
+from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "organisation.manage": MANAGERS,
     "user.manage": MANAGERS,
     "outbox.manage": MANAGERS,
+    "lobby.manage": MANAGERS,
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time
 from typing import Any, Protocol
 
@@ -45,7 +46,7 @@ class Placeable(Protocol):
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """Grid lines of one booking on one day's board, and whether it was cut to fit."""
 
@@ -55,7 +56,7 @@ class Span:
     cut_end: bool  # goes on after 23:00 of this day (or into a later day)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One booking placed in a resource's row: its span and the lane it takes."""
 
@@ -102,6 +103,7 @@ def hours() -> list[Hour]:
     ]
 
 
+@lru_cache(maxsize=512)
 def window(day: date) -> tuple[datetime, datetime]:
     """The UTC instants of 07:00 and 23:00 local time on this day."""
     return to_utc(day, time(FIRST_HOUR)), to_utc(day, time(LAST_HOUR))
@@ -153,6 +155,11 @@ def _kind_rank(kind: Any) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
+@lru_cache(maxsize=4096)
+def _order(kind: Any, name: str) -> tuple:
+    return (_kind_rank(kind), natural_key(name))
+
+
 def board(day: date, resources: Iterable[Placeable], bookings: Iterable[Timed]) -> list[Group]:
     """Rows of resources grouped by kind (rooms, plots, equipment; by name within), each with
     the bookings that show between 07:00 and 23:00 of the day. Kinds without resources are left out.
@@ -164,7 +171,7 @@ def board(day: date, resources: Iterable[Placeable], bookings: Iterable[Timed]) 
             by_resource.setdefault(item.resource_id, []).append((item, placed))
 
     groups: dict[Any, list[Row]] = {}
-    for resource in sorted(resources, key=lambda r: (_kind_rank(r.kind), natural_key(r.name))):
+    for resource in sorted(resources, key=lambda r: _order(r.kind, r.name)):
         placed = sorted(by_resource.get(resource.id, []), key=lambda p: (p[1].start, p[1].end))
         lane_of = lanes([s for _, s in placed])
         blocks = tuple(Block(item, s, lane) for (item, s), lane in zip(placed, lane_of))
@@ -199,3 +206,4 @@ def split_past(bookings: Iterable[Timed], at: datetime) -> tuple[list[Any], list
     """Those over by `at`, and those running or still to come; both in time order."""
     ordered = in_order(bookings)
     return [b for b in ordered if b.ends_at <= at], [b for b in ordered if b.ends_at > at]
+HOURS = hours()

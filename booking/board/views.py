@@ -6,22 +6,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from markupsafe import Markup
 from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
 from . import bp
-from . import grid
-from .. import policy
+from . import grid, present
+from .. import freshness, policy
 from ..availability import overlapping
-from ..clock import day_bounds, now, today
+from ..clock import day_bounds, local, now, today
 from ..extensions import db
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
-from ..models import Booking, Resource, Role, Status, User
-from ..web import render, requires
+from ..models import LONGEST_DAY, Booking, Organisation, Resource, ResourceKind, Role, Status, User, UTCDateTime
+from ..web import is_htmx, render, requires
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
@@ -42,7 +42,7 @@ class DayForm(Form):
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """One approved booking as the viewer may read it: details only where policy allows."""
 
@@ -58,16 +58,19 @@ class Entry:
     own: bool  # a partner's own organisation booked it
 
 
-def entry(booking: Booking, viewer: User) -> Entry:
-    """What `viewer` may see of `booking` on the board."""
+def entry(booking, viewer: User) -> Entry:
+    """What `viewer` may see of `booking` (a Booking or a row of approved_on) on the board."""
     detailed = policy.sees_details(viewer, booking)
+    organisation = getattr(booking, "organisation_name", None)
+    if organisation is None and detailed:
+        organisation = booking.organisation.name
     return Entry(
         id=booking.id,
         resource_id=booking.resource_id,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         detailed=detailed,
-        organisation=booking.organisation.name if detailed else None,
+        organisation=organisation if detailed else None,
         title=booking.title if detailed else None,
         attendees=booking.attendees if detailed else None,
         units=booking.units if detailed else None,
@@ -75,53 +78,136 @@ def entry(booking: Booking, viewer: User) -> Entry:
     )
 
 
-def approved_on(day: date) -> list[Booking]:
-    """Approved bookings of active resources that overlap the day, with their organisations: one query."""
-    start, end = day_bounds(day)
-    return list(
-        db.session.scalars(
-            sa.select(Booking)
-            .join(Booking.resource)
-            .where(
-                Resource.active,
-                Booking.status == Status.APPROVED,
-                overlapping(start, end),
-            )
-            .options(joinedload(Booking.organisation))
-            .order_by(Booking.starts_at, Booking.ends_at, Booking.id)
-        )
+_FROM, _UNTIL, _EARLIEST = (sa.bindparam(name, type_=UTCDateTime) for name in ("day_start", "day_end", "earliest"))
+# Built once: the board sends the same statement every time, only the day's bounds change.
+_APPROVED = (
+    sa.select(
+        Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
+        Booking.title, Booking.attendees, Booking.units, Organisation.name.label("organisation_name"),
     )
+    .join(Organisation, Organisation.id == Booking.organisation_id)
+    .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
+)
+_ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name).where(Resource.active)
+
+
+def approved_on(day: date, days: int = 1) -> list:
+    """Approved bookings that overlap the day (or `days` days from it), with their
+    organisation's name: one query whose cost does not grow with the years of history.
+    Rows, not objects: the board only reads them."""
+    start, end = day_bounds(day)[0], day_bounds(day + timedelta(days=days - 1))[1]
+    return list(db.session.execute(_APPROVED, {"day_start": start, "day_end": end, "earliest": start - LONGEST_DAY}))
+
+
+def active_resources() -> list:
+    """The resources on the board, as rows (id, kind, name): one query."""
+    return list(db.session.execute(_ACTIVE))
+
+
+def _asked_day(house_today: date) -> date | None:
+    """The day in the query string as the form would read it, or None if the form must say why not."""
+    raw = request.args.get("date")
+    if not raw:
+        return house_today
+    try:
+        asked = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return asked if FIRST_DAY <= asked <= LAST_DAY else None
+
+
+def _clock(shown: date, house_today: date, at: datetime) -> str:
+    """What time does to the page: today's board moves its "now" every few minutes."""
+    if shown != house_today:
+        return ""
+    wall = local(at)
+    return f"{wall.hour:02d}{wall.minute // 5}"
+
+
+def board_tag(shown: date, house_today: date, at: datetime, fragment: bool) -> str:
+    """The ETag of the board for this viewer: page and fragment differ; a page is renewed
+    every half hour so that its form tokens stay young."""
+    page = "" if fragment else f"{at.timestamp() // 1800:.0f}"
+    return freshness.etag("board", "fragment" if fragment else page, *freshness.viewer(), shown.isoformat(),
+                          house_today.isoformat(), clock=_clock(shown, house_today, at))
 
 
 @bp.get("/")
 @requires("board.view")
 def day():
     """Show one day's approved bookings as a grid of resources by hour and as a list by time."""
-    form = DayForm(formdata=request.args, meta={"csrf": False})
-    if not form.validate():
-        return render("board/day.html", "partials/_board.html", status=422, form=form, day=None, today=today())
-
     at = now()
-    house_today = today()
-    shown = form.date.data or house_today
-    resources = db.session.scalars(sa.select(Resource).where(Resource.active)).all()
-    entries = [entry(b, current_user) for b in approved_on(shown)]
-    # Today the list starts with what is on now; what is over folds away.
-    earlier, agenda = grid.split_past(entries, at) if shown == house_today else ([], grid.in_order(entries))
-    return render(
-        "board/day.html",
-        "partials/_board.html",
+    house_today = local(at).date()
+    asked = _asked_day(house_today)
+    if asked is not None:
+        live_tag = board_tag(asked, house_today, at, fragment=True)
+        tag = live_tag if is_htmx() else board_tag(asked, house_today, at, fragment=False)
+        if (unchanged := freshness.not_modified(tag)) is not None:
+            return unchanged
+
+    form = DayForm(formdata=request.args, meta={"csrf": False})
+    if not form.validate() or asked is None:
+        return render("board/day.html", "partials/_board.html", status=422, form=form, day=None, today=house_today)
+
+    shown = asked
+    resources = active_resources()
+    active = {r.id: r for r in resources}
+    viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
+    entries = [entry(b, viewer) for b in approved_on(shown) if b.resource_id in active]
+    context = _layout(shown, house_today, at, resources, entries)
+    context.update(
         form=form,
         day=shown,
         today=house_today,
         previous_day=shown - timedelta(days=1) if shown > FIRST_DAY else None,
         next_day=shown + timedelta(days=1) if shown < LAST_DAY else None,
-        groups=grid.board(shown, resources, entries),
-        hours=grid.hours(),
+        hours=grid.HOURS,
         max_lanes=grid.MAX_LANES,
-        earlier=earlier,
-        agenda=agenda,
-        resources={r.id: r for r in resources},
-        now_line=grid.now_line(shown, at),
-        phase=lambda e: grid.phase(e.starts_at, e.ends_at, at),
+        live_tag=live_tag,
+        live_url=url_for("board.day", **({"date": shown.isoformat()} if request.args.get("date") else {})),
+        highlight=freshness.changed_since(),
     )
+    if is_htmx():
+        # The fragment needs none of the layout's forms: render it without the context processors.
+        html = current_app.jinja_env.get_template("partials/_board.html").render(context)
+    else:
+        html = render_template("board/day.html", **context)
+    return freshness.tagged(html, tag)
+
+
+def _layout(shown: date, house_today: date, at: datetime, resources, entries: list[Entry]) -> dict:
+    """The grid's rows and the list's items, each with its words and classes, worked out once."""
+    words = present.Words(shown)
+    is_today = shown == house_today
+    kinds = {r.id: r.kind for r in resources}
+    texts = {e.id: words.text(e, kinds[e.resource_id] == ResourceKind.EQUIPMENT) for e in entries}
+    running = {e.id for e in entries if is_today and e.starts_at <= at < e.ends_at}
+    groups = []
+    for group in grid.board(shown, resources, entries):
+        rows = []
+        for row in group.rows:
+            blocks = Markup("").join(
+                present.block_html(
+                    present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running)),
+                    words)
+                for b in row.blocks
+            )
+            rows.append((row.resource, min(row.lanes, grid.MAX_LANES), blocks))
+        groups.append((group.kind, rows))
+    names = {r.id: r.name for r in resources}
+    # Today the list starts with what is on now; what is over folds away.
+    earlier, agenda = grid.split_past(entries, at) if is_today else ([], grid.in_order(entries))
+
+    def item(e: Entry, phase: str) -> Markup:
+        shown = present.Shown(e, texts[e.id], present.item_class(e, phase), names[e.resource_id], phase == "now")
+        return present.item_html(shown, words)
+
+    return {
+        "groups": groups,
+        "earlier": len(earlier),
+        "earlier_items": Markup("\n").join(item(e, "past") for e in earlier),
+        "agenda": Markup("\n").join(item(e, grid.phase(e.starts_at, e.ends_at, at) if is_today else "")
+                                    for e in agenda),
+        "now_line": grid.now_line(shown, at),
+        "words": words,
+    }

@@ -16,7 +16,7 @@ from ..clock import now
 from ..database import is_overlap_violation
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Booking, Status
+from ..models import LONGEST_DAY, Booking, Status
 from ..web import get_or_404, is_htmx, render, requires
 from .forms import RejectForm
 from .series import series_to_decide
@@ -25,9 +25,11 @@ from .series import series_to_decide
 def _pending_query():
     """Single pending requests still to come; bundled items are shown with the request they
     belong to, and the dates of a series on the series' own card and page."""
+    at = now()
     return sa.select(Booking).where(
-        Booking.status == Status.PENDING,
-        Booking.ends_at > now(),
+        # Still to come, looked up without reading the years of past requests (see overlapping).
+        overlapping(at, at + LONGEST_DAY, Status.PENDING) | sa.and_(Booking.status == Status.PENDING,
+                                                                     Booking.starts_at >= at + LONGEST_DAY),
         Booking.bundle_of_id.is_(None),
         Booking.series_id.is_(None),
     )

@@ -14,9 +14,11 @@ class Counter:
 @contextmanager
 def count_queries():
     counter = Counter()
+    counter.statements = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         counter.count += 1
+        counter.statements.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", before)
     try:

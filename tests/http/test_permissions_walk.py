@@ -22,6 +22,8 @@ from booking import accounts, create_app
 from booking import series as serieswork
 from booking.clock import now, to_utc
 from booking.extensions import db
+from booking.lobby import screens as lobby_screens
+from booking.lobby.models import LobbyScreen
 from booking.models import Closure, Role, TokenPurpose
 from booking.notify.messages import unsubscribe_token
 from booking.notify.models import Kind, OutboxMessage, State, Topic
@@ -124,6 +126,9 @@ def world(make) -> World:
     undelivered = OutboxMessage(kind=Kind.APPROVED, recipient=member_a, state=State.FAILED, attempts=1,
                                 last_error="550 No such user", payload="{}")
     db.session.add(undelivered)
+    screen = LobbyScreen(name="Eingang")
+    screen_token = lobby_screens.issue(screen, now())
+    db.session.add(screen)
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -142,6 +147,8 @@ def world(make) -> World:
         "token": token,
         "message_id": undelivered.id,
         "signature": unsubscribe_token(member_a.id, [Topic.REMINDERS]),
+        "screen_token": screen_token,
+        "screen_id": screen.id,
     }
     return World(users, values)
 
@@ -194,3 +201,7 @@ def test_a_link_that_was_never_given_out_answers_410(client, world, method):
     """The token is the permission on /password/<token>: without a real one there is nothing to see."""
     response = client.open("/password/" + "x" * 43, method=method, data={} if method == "POST" else None)
     assert response.status_code == 410
+
+
+def test_a_lobby_link_that_was_never_given_out_answers_404(client, world):
+    assert client.get("/lobby/" + "x" * 43).status_code == 404

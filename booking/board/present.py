@@ -1,0 +1,165 @@
+"""What each booking on the board says, worked out once in Python for the template to print.
+
+The template only prints these strings and classes: no macros per block, no formatting
+calls per block. Dates go through Babel once per (language, day, pattern) and are cached;
+the plural labels once per number and request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from babel.dates import format_date, format_skeleton
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup, escape
+
+from ..clock import HOUSE_TZ
+from . import grid
+
+
+@lru_cache(maxsize=4096)
+def _date(day: date, pattern: str, locale: str) -> str:
+    return format_date(day, format=pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(day: date, skeleton: str, locale: str) -> str:
+    return format_skeleton(skeleton, day, locale=locale)
+
+
+@dataclass(slots=True)
+class Text:
+    """One booking's words on the board, in the reader's language."""
+
+    when: str  # "10:00–12:00", "all day", "21:00–So. 02:00"
+    count: str  # "12 people", "2 units" or ""
+    summary: str  # the block's tooltip: organisation, title, time and count, or "Booked" and time
+
+
+class Words:
+    """The reader's language, with what has been formatted in it during this request."""
+
+    def __init__(self, day: date):
+        self.day = day
+        self.locale = str(get_locale() or "de")
+        self._counts: dict[tuple[bool, int], str] = {}
+        self.booked = _("Booked")
+        self.all_day = _("all day")
+        self.now = _("now")
+
+    def _weekday(self, wall: datetime) -> str:
+        return _date(wall.date(), "EEE", self.locale)
+
+    def _day_month(self, day: date) -> str:
+        return _skeleton(day, "MMMd", self.locale)
+
+    def when(self, starts_at: datetime, ends_at: datetime) -> str:
+        """As the list and the blocks show it; a start or end on another day names its weekday."""
+        start, end = starts_at.astimezone(HOUSE_TZ), ends_at.astimezone(HOUSE_TZ)
+        if start.hour == start.minute == 0 and end.hour == end.minute == 0:
+            if start.date() == self.day and (ends_at - starts_at).days < 2:
+                return self.all_day
+            last = (end - timedelta(hours=12)).date()
+            return f"{self._day_month(start.date())} – {self._day_month(last)}"
+        text = f"{self._weekday(start)} " if start.date() != self.day else ""
+        text += f"{start:%H:%M}–"
+        if end.date() != self.day and (end.hour, end.minute) != (0, 0):
+            text += f"{self._weekday(end)} "
+        return text + f"{end:%H:%M}"
+
+    def count(self, equipment: bool, entry) -> str:
+        number = entry.units if equipment else entry.attendees
+        if not number:
+            return ""
+        key = (equipment, number)
+        if key not in self._counts:
+            if equipment:
+                self._counts[key] = ngettext("%(num)d unit", "%(num)d units", number)
+            else:
+                self._counts[key] = ngettext("%(num)d person", "%(num)d people", number)
+        return self._counts[key]
+
+    def text(self, entry, equipment: bool) -> Text:
+        when = self.when(entry.starts_at, entry.ends_at)
+        if not entry.detailed:
+            return Text(when, "", f"{self.booked} · {when}")
+        count = self.count(equipment, entry)
+        summary = f"{entry.organisation} · {entry.title} · {when}" + (f" · {count}" if count else "")
+        return Text(when, count, summary)
+
+
+@dataclass(slots=True)
+class Shown:
+    """A block on the grid or an item of the list, ready to print."""
+
+    entry: object
+    text: Text
+    css: str
+    resource_name: str = ""
+    running: bool = False
+
+
+def block_class(block: grid.Block, entry, running: bool) -> str:
+    css = [f"block c-s-{block.start} c-e-{block.end}"]
+    if block.lane <= grid.MAX_LANES:
+        css.append(f"lane-{block.lane}")
+    if not entry.detailed:
+        css.append("block--private")
+    if entry.own:
+        css.append("block--own")
+    if block.span.cut_start:
+        css.append("block--cut-start")
+    if block.span.cut_end:
+        css.append("block--cut-end")
+    if running:
+        css.append("block--now")
+    return " ".join(css)
+
+
+def item_class(entry, phase: str) -> str:
+    css = ["agenda__item"]
+    if phase:
+        css.append(f"agenda__item--{phase}")
+    if not entry.detailed:
+        css.append("agenda__item--private")
+    if entry.own:
+        css.append("agenda__item--own")
+    return " ".join(css)
+
+
+# The grid's blocks and the list's items are printed here rather than in a template loop: a
+# busy day has hundreds, and a loop of template calls was most of the board's time. Every
+# value is escaped on the way in (markupsafe.escape); the classes are built from numbers and
+# fixed words only.
+
+def block_html(shown: Shown, words: Words) -> Markup:
+    """One booking on the grid: `<li id="board-block-N" ...>`."""
+    e, t = shown.entry, shown.text
+    if e.detailed:
+        count = f" · {escape(t.count)}" if t.count else ""
+        body = (f'<span class="block__org">{escape(e.organisation)}</span>'
+                f'<span class="block__title">{escape(e.title)}</span>'
+                f'<span class="block__meta">{escape(t.when)}{count}</span>')
+    else:
+        body = f'<span class="block__org">{escape(words.booked)}</span><span class="block__meta">{escape(t.when)}</span>'
+    return Markup(f'<li id="board-block-{int(e.id)}" title="{escape(t.summary)}" class="{shown.css}">{body}</li>')
+
+
+def item_html(shown: Shown, words: Words) -> Markup:
+    """One line of the day's list in time order."""
+    e, t = shown.entry, shown.text
+    running = f' <span class="agenda__now">{escape(words.now)}</span>' if shown.running else ""
+    if e.detailed:
+        count = f" · {escape(t.count)}" if t.count else ""
+        what = f"<strong>{escape(e.organisation)}</strong> · {escape(e.title)}{count}"
+    else:
+        what = escape(words.booked)
+    return Markup(
+        f'<li class="{shown.css}"><span class="agenda__time">{escape(t.when)}</span> '
+        f'<span class="agenda__where">{escape(shown.resource_name)}{running}</span> '
+        f'<span class="agenda__what">{what}</span></li>'
+    )
