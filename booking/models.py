@@ -267,6 +267,8 @@ class Booking(db.Model):
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    # Raised on every change (booking/calendar/models.py): the SEQUENCE of its calendar event.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     resource: Mapped[Resource] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -459,3 +461,5 @@ class ChangeRecord(db.Model):
     changes: Mapped[str] = mapped_column(sa.Text, default="")  # one "field: old → new" per line
 
     actor: Mapped[User | None] = relationship()
+
+from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)

@@ -127,6 +127,7 @@ def init_app(app) -> None:
     from .account_views import bp as account_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
+    from .calendar.views import bp as calendar_bp
     from .manage import bp as manage_bp
     from .requests import bp as requests_bp
 
@@ -139,6 +140,7 @@ def init_app(app) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(calendar_bp)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)
