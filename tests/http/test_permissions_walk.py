@@ -21,6 +21,8 @@ import pytest
 from booking import accounts, create_app
 from booking import series as serieswork
 from booking.clock import now, to_utc
+from booking.calendar import feeds as calendar_feeds
+from booking.calendar.models import FeedKind
 from booking.extensions import db
 from booking.models import Closure, Role, TokenPurpose
 from booking.recurrence import Pattern
@@ -119,6 +121,8 @@ def world(make) -> World:
     closure = Closure(resource=room, starts_at=to_utc(closure_day, time()),
                       ends_at=to_utc(closure_day + timedelta(days=1), time()), reason="Renovierung")
     db.session.add(closure)
+    feed, feed_token = calendar_feeds.issue(db.session, member_a, FeedKind.ORGANISATION,
+                                            organisation_id=group_a.id, at=now())
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -135,6 +139,8 @@ def world(make) -> World:
         "user_id": other_member_a.id,
         "closure_id": closure.id,
         "token": token,
+        "feed_id": feed.id,
+        "feed_token": feed_token,
     }
     return World(users, values)
 
