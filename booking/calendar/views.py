@@ -88,14 +88,15 @@ def _week_context(resources: list[Resource], days: list[date], single: Resource 
         first_hour, last_hour = weekwork.DEFAULT_HOURS
 
     def open_minutes(day: date):
-        if single is None:
-            return None  # several resources: no single slot to start a request for
+        if single is None:  # several resources: the house's hours
+            return None if resources and resources[0].whole_days else hours.minutes(None, day.weekday())
         if single.whole_days:
             return None
         return hours.minutes(single.id, day.weekday())
 
     return dict(
-        columns=weekwork.columns(days, items, first_hour, last_hour, open_minutes),
+        # Only one resource's week has empty hours to click: several resources have no single one.
+        columns=weekwork.columns(days, items, first_hour, last_hour, open_minutes, with_slots=single is not None),
         hour_labels=weekwork.hour_labels(first_hour, last_hour),
         rows=(last_hour - first_hour) * weekwork.QUARTERS_PER_HOUR,
         max_lanes=weekwork.MAX_LANES,
@@ -200,9 +201,11 @@ def free_panel(resource_id, day, units=None) -> dict:
     start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
     found = situation(db.session, [resource], start - LONGEST_BUSY[resource.kind], end + LONGEST_BUSY[resource.kind])
     units = units if resource.kind == ResourceKind.EQUIPMENT and units else 1
+    limits = partner_limits()
     return dict(
         free_resource=resource, free_shown=shown,
-        free_days=gaps.free_days(resource, days, found, at=now(), limits=partner_limits(), units=units),
+        free_notice=(int(limits.notice.total_seconds() // 3600), now() + limits.notice) if limits else None,
+        free_days=gaps.free_days(resource, days, found, at=now(), limits=limits, units=units),
         free_previous=days[0] - timedelta(days=7) if days[0] - timedelta(days=7) >= max(FIRST_DAY, today() - timedelta(days=today().weekday())) else None,
         free_next=days[0] + timedelta(days=7) if days[-1] + timedelta(days=7) <= LAST_DAY else None,
     )

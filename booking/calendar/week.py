@@ -89,11 +89,11 @@ def lanes(spans: Sequence[tuple[int, int]]) -> list[int]:
 
 
 def columns(days: Sequence[date], items: Iterable[Any], first_hour: int, last_hour: int,
-            open_minutes=lambda day: None) -> list[Column]:
+            open_minutes=lambda day: None, with_slots: bool = False) -> list[Column]:
     """Each day's column with the items (having starts_at and ends_at) that show in it.
 
     `open_minutes(day)` gives (opens, closes) in minutes after midnight, or None when closed;
-    the whole hours within it that nothing covers become slots to click.
+    with `with_slots`, the whole hours within it that nothing covers become slots to click.
     """
     items = list(items)
     result = []
@@ -109,6 +109,7 @@ def columns(days: Sequence[date], items: Iterable[Any], first_hour: int, last_ho
                     continue  # lies wholly outside the hours shown
                 b = a + 1
             rows.append((item, a, b, cut_a, cut_b))
+        rows.sort(key=lambda row: (row[1], row[2]))
         lane_of = lanes([(a, b) for _, a, b, _, _ in rows])
         placed = tuple(Placed(item, a, b, min(lane, MAX_LANES), ca, cb)
                        for (item, a, b, ca, cb), lane in zip(rows, lane_of))
@@ -120,7 +121,7 @@ def columns(days: Sequence[date], items: Iterable[Any], first_hour: int, last_ho
             last = min((last_hour - first_hour) * 60, minutes[1] - first_hour * 60) // 15 + 1
             open_rows = ((first, last),)
             taken = [(p.row_start, p.row_end) for p in placed]
-            for hour in range(math.ceil(minutes[0] / 60), minutes[1] // 60):
+            for hour in range(math.ceil(minutes[0] / 60), minutes[1] // 60 if with_slots else 0):
                 line = (hour - first_hour) * QUARTERS_PER_HOUR + 1
                 if line < 1 or line + QUARTERS_PER_HOUR > (last_hour - first_hour) * QUARTERS_PER_HOUR + 1:
                     continue
