@@ -125,21 +125,26 @@ def feed(feed_token: str):
         abort(404)
     at = now()
     bookings = feeds.bookings_for(db.session, found, at)
-    with force_locale(found.user.language or "de"):
+    language = found.user.language or "de"
+    with force_locale(language):
         if found.kind == FeedKind.ORGANISATION:
             name = _("Treffpunkt: %(name)s", name=found.organisation.name)
         elif found.kind == FeedKind.RESOURCE:
             name = _("Treffpunkt: %(name)s", name=found.resource.name)
         else:
             name = _("Treffpunkt: requests to decide")
-        body = feeds.calendar(
-            found, bookings, name=name, domain=_domain(), busy_word=_("Booked"),
-            describe=lambda b: f"{b.resource.name} · {STATUS[b.status]}",
-        )
+        tag = feeds.fingerprint(found, bookings, name=name, domain=_domain(), language=language)
+        if tag in request.if_none_match:
+            body = b""  # unchanged: make_conditional answers 304 without building the file
+        else:
+            body = feeds.calendar(
+                found, bookings, name=name, domain=_domain(), language=language, busy_word=_("Booked"),
+                describe=lambda b: f"{b.resource.name} · {STATUS[b.status]}",
+            )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(feeds.etag(body))
+    response.set_etag(tag)
     return response.make_conditional(request)
 
 

@@ -12,14 +12,15 @@ import hmac
 import logging
 import re
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import icalendar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from ..clock import HOUSE_TZ, local
+from ..clock import local, today
 from ..models import Booking, Resource, Role, Status, User
 from ..policy import MANAGERS, STAFF
 from .models import FeedKind, FeedToken
@@ -93,42 +94,86 @@ def detailed(feed: FeedToken, booking: Booking) -> bool:
     return user.role in STAFF or booking.organisation_id == user.organisation_id
 
 
-def calendar(feed: FeedToken, bookings: Sequence[Booking], *, name: str, domain: str,
+def fingerprint(feed: FeedToken, bookings: Sequence[Booking], *, name: str, domain: str, language: str) -> str:
+    """The feed's entity tag, from everything it is made of: a calendar program's poll of an
+    unchanged feed is answered 304 without building the file."""
+    digest = hashlib.sha256(repr((feed.id, feed.kind, feed.user.role, feed.user.organisation_id, name, domain,
+                                  language)).encode())
+    for b in bookings:
+        digest.update(repr(_event_key(feed, b, domain, language)).encode())
+    return digest.hexdigest()[:32]
+
+
+def _event_key(feed: FeedToken, b: Booking, domain: str, language: str) -> tuple:
+    return (domain, language, detailed(feed, b), b.id, b.revision, b.updated_at, b.status, b.title,
+            b.organisation.name, b.resource.name, b.starts_at, b.ends_at)
+
+
+# Built events by what they are made of: icalendar takes about a millisecond an event, and
+# calendar programs poll often, mostly for events that have not changed.
+_EVENTS: OrderedDict[tuple, bytes] = OrderedDict()
+_EVENTS_KEPT = 20_000
+_ZONES: dict[tuple[int, int], icalendar.Timezone] = {}
+
+
+def _event(feed: FeedToken, b: Booking, *, domain: str, language: str, busy_word: str,
+           describe: Callable[[Booking], str]) -> bytes:
+    key = _event_key(feed, b, domain, language)
+    found = _EVENTS.get(key)
+    if found is not None:
+        _EVENTS.move_to_end(key)
+        return found
+    event = icalendar.Event()
+    event.add("uid", f"booking-{b.id}@{domain}")
+    event.add("sequence", b.revision or 0)
+    event.add("dtstamp", b.updated_at)
+    event.add("last-modified", b.updated_at)
+    event.add("dtstart", local(b.starts_at))
+    event.add("dtend", local(b.ends_at))
+    if detailed(feed, b):
+        event.add("summary", f"{b.title} · {b.organisation.name}")
+        event.add("location", b.resource.name)
+        event.add("description", describe(b))
+        event.add("status", STATUS[b.status])
+    else:
+        event.add("summary", busy_word)
+        event.add("location", b.resource.name)
+        event.add("status", "CONFIRMED")
+        event.add("class", "PRIVATE")
+    event.add("transp", "TRANSPARENT" if b.status in (Status.CANCELLED, Status.REJECTED) else "OPAQUE")
+    found = event.to_ical()
+    _EVENTS[key] = found
+    if len(_EVENTS) > _EVENTS_KEPT:
+        _EVENTS.popitem(last=False)
+    return found
+
+
+def _zone(first: int, last: int) -> icalendar.Timezone:
+    """Europe/Berlin's VTIMEZONE with the changes of the clocks from `first` to `last` (years)."""
+    if (first, last) not in _ZONES:
+        _ZONES[(first, last)] = icalendar.Timezone.from_tzid("Europe/Berlin", first_date=date(first, 1, 1),
+                                                             last_date=date(last, 12, 31))
+    return _ZONES[(first, last)]
+
+
+def calendar(feed: FeedToken, bookings: Sequence[Booking], *, name: str, domain: str, language: str,
              busy_word: str, describe: Callable[[Booking], str]) -> bytes:
-    """The feed as an iCalendar file: one VEVENT per booking (a series' dates each on their own)."""
+    """The feed as an iCalendar file: one VEVENT per booking (a series' dates each on their own),
+    times in Europe/Berlin with its VTIMEZONE."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Treffpunkt//Belegung//DE")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/Berlin")
-    for b in bookings:
-        event = icalendar.Event()
-        event.add("uid", f"booking-{b.id}@{domain}")
-        event.add("sequence", b.revision or 0)
-        event.add("dtstamp", b.updated_at)
-        event.add("last-modified", b.updated_at)
-        event.add("dtstart", local(b.starts_at).astimezone(HOUSE_TZ))
-        event.add("dtend", local(b.ends_at).astimezone(HOUSE_TZ))
-        if detailed(feed, b):
-            event.add("summary", f"{b.title} · {b.organisation.name}")
-            event.add("location", b.resource.name)
-            event.add("description", describe(b))
-            event.add("status", STATUS[b.status])
-        else:
-            event.add("summary", busy_word)
-            event.add("location", b.resource.name)
-            event.add("status", "CONFIRMED")
-            event.add("class", "PRIVATE")
-        event.add("transp", "TRANSPARENT" if b.status in (Status.CANCELLED, Status.REJECTED) else "OPAQUE")
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
-
-
-def etag(body: bytes) -> str:
-    """The feed's entity tag: a digest of what it says (so unchanged bookings answer 304)."""
-    return hashlib.sha256(body).hexdigest()[:32]
+    years = [local(b.starts_at).year for b in bookings] or [today().year]
+    cal.add_component(_zone(min(years), max(years) + 1))
+    frame = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert frame.endswith(end)
+    events = b"".join(_event(feed, b, domain=domain, language=language, busy_word=busy_word, describe=describe)
+                      for b in bookings)
+    return frame[: -len(end)] + events + end
 
 
 class RedactFeedTokens(logging.Filter):

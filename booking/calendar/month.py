@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..clock import day_bounds
+from ..clock import day_bounds, local
 from ..models import ResourceKind
 from ..rules import WeekHours
 
@@ -44,29 +44,36 @@ def fullness(days: Sequence[date], resources: Iterable, hours: WeekHours,
     """For each day and kind: booked share of the open time. `bookings` are (resource_id,
     starts_at, ends_at, units) of approved bookings."""
     resources = list(resources)
-    by_id = {r.id: r for r in resources}
     bounds = {day: day_bounds(day) for day in days}
     windows: dict[tuple[int, date], tuple[datetime, datetime]] = {}
     capacity: dict[tuple[date, ResourceKind], float] = defaultdict(float)
+    same_hours: dict[tuple, tuple[datetime, datetime] | None] = {}  # most resources keep the house's hours
     for r in resources:
         for day in days:
             if r.kind == ResourceKind.PLOT:
                 window = bounds[day]
             else:
-                window = hours.window(r.id, day)
-                if window is None:
+                minutes = hours.minutes(r.id, day.weekday())
+                if minutes is None:
                     continue
+                key = (minutes, day)
+                if key not in same_hours:
+                    same_hours[key] = hours.window(r.id, day)
+                window = same_hours[key]
             windows[(r.id, day)] = window
             weight = r.quantity if r.kind == ResourceKind.EQUIPMENT else 1
             capacity[(day, r.kind)] += (window[1] - window[0]).total_seconds() * weight
     used: dict[tuple[date, ResourceKind], float] = defaultdict(float)
     first, last = days[0], days[-1]
+    kinds = {r.id: (r.kind, r.kind == ResourceKind.EQUIPMENT) for r in resources}
     for resource_id, starts_at, ends_at, units in bookings:
-        r = by_id.get(resource_id)
-        if r is None:
+        found = kinds.get(resource_id)
+        if found is None:
             continue
-        weight = units if r.kind == ResourceKind.EQUIPMENT else 1
-        day = max(first, starts_at.astimezone(bounds[first][0].tzinfo).date() - timedelta(days=1))
+        kind, counted = found
+        weight = units if counted else 1
+        # Every window lies within its day, so the first that can overlap is the starting day's.
+        day = max(first, local(starts_at).date())
         while day <= last:
             window = windows.get((resource_id, day))
             if window is not None:
@@ -74,7 +81,7 @@ def fullness(days: Sequence[date], resources: Iterable, hours: WeekHours,
                     break
                 overlap = (min(ends_at, window[1]) - max(starts_at, window[0])).total_seconds()
                 if overlap > 0:
-                    used[(day, r.kind)] += overlap * weight
+                    used[(day, kind)] += overlap * weight
             elif bounds[day][0] >= ends_at:
                 break
             day += timedelta(days=1)

@@ -9,14 +9,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from .. import policy
-from ..availability import house_hours, overlapping, situation
+from ..availability import busy_overlapping, house_hours, overlapping, situation
 from ..clock import day_bounds, now, today
 from ..extensions import db
 from ..i18n import weekday_names
-from ..models import Booking, Closure, Resource, ResourceKind, Role, Status, User
+from ..models import Booking, Closure, Organisation, Resource, ResourceKind, Role, Status, User
 from ..rules import LONGEST_BUSY, Limits
 from ..web import render, requires
 from . import gaps, month as monthwork, week as weekwork
@@ -43,11 +42,12 @@ class Entry:
     closure: bool = False
 
 
-def entry(booking: Booking, viewer: User) -> Entry:
-    detailed = policy.sees_details(viewer, booking)
-    return Entry(booking.id, booking.resource_id, booking.resource.name, booking.starts_at, booking.ends_at,
-                 detailed, booking.organisation.name if detailed else None, booking.title if detailed else None,
-                 viewer.role == Role.PARTNER and viewer.organisation_id == booking.organisation_id)
+def entry(row, viewer: User) -> Entry:
+    """A week's booking row (id, resource, times, organisation, title) as `viewer` may read it."""
+    detailed = policy.sees_details(viewer, row)
+    return Entry(row.id, row.resource_id, row.resource_name, row.starts_at, row.ends_at,
+                 detailed, row.organisation_name if detailed else None, row.title if detailed else None,
+                 viewer.role == Role.PARTNER and viewer.organisation_id == row.organisation_id)
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,14 @@ def _week_context(resources: list[Resource], days: list[date], single: Resource 
     """Bookings, closures and hours of a week: four queries, whatever the number of resources."""
     start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
     ids = sorted(r.id for r in resources)
-    bookings = db.session.scalars(
-        sa.select(Booking)
-        .where(Booking.resource_id.in_(ids), Booking.status == Status.APPROVED, overlapping(start, end))
-        .options(joinedload(Booking.organisation), joinedload(Booking.resource))
+    # Only the columns the week shows, not whole bookings: a busy week has hundreds.
+    bookings = db.session.execute(
+        sa.select(Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
+                  Booking.title, Organisation.name.label("organisation_name"), Resource.name.label("resource_name"))
+        .join(Organisation, Organisation.id == Booking.organisation_id)
+        .join(Resource, Resource.id == Booking.resource_id)
+        .where(Booking.status == Status.APPROVED, busy_overlapping(resources, start, end),
+               Booking.starts_at < end, Booking.ends_at > start)
         .order_by(Booking.starts_at, Booking.id)
     ).all() if ids else []
     closures = db.session.scalars(
