@@ -277,6 +277,8 @@ class Booking(db.Model):
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    # Raised on every change (booking/calendar/models.py): the SEQUENCE of its calendar event.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     resource: Mapped[Resource] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -475,3 +477,5 @@ from .sessions import models as _sessions_models  # noqa: E402,F401  (login sess
 from .notify import models as _notify_models  # noqa: E402,F401  (the outbox's tables)
 from .freshness import HouseVersion  # noqa: E402,F401  (the house's change counter)
 from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401
+
+from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from babel.dates import format_date, format_skeleton
 from flask_babel import get_locale
@@ -50,6 +51,7 @@ class Words:
         self.booked = _("Booked")
         self.all_day = _("all day")
         self.now = _("now")
+        self.detail_prefix = ""  # "/requests/": blocks link to their booking's page
 
     def _weekday(self, wall: datetime) -> str:
         return _date(wall.date(), "EEE", self.locale)
@@ -141,7 +143,10 @@ def block_html(shown: Shown, words: Words) -> Markup:
     e, t = shown.entry, shown.text
     if e.detailed:
         count = f" · {escape(t.count)}" if t.count else ""
-        body = (f'<span class="block__org">{escape(e.organisation)}</span>'
+        org = escape(e.organisation)
+        if words.detail_prefix:  # the block opens the booking's page for those who may see it
+            org = f'<a href="{escape(words.detail_prefix)}{int(e.id)}">{org}</a>'
+        body = (f'<span class="block__org">{org}</span>'
                 f'<span class="block__title">{escape(e.title)}</span>'
                 f'<span class="block__meta">{escape(t.when)}{count}</span>')
     else:
@@ -163,3 +168,17 @@ def item_html(shown: Shown, words: Words) -> Markup:
         f'<span class="agenda__where">{escape(shown.resource_name)}{running}</span> '
         f'<span class="agenda__what">{what}</span></li>'
     )
+
+
+def free_slots_html(resource, blocks, hours, day: date, new_request_url: str) -> Markup:
+    """Each empty hour of a row as a link that starts a request for that room and hour."""
+    out = []
+    for h in hours:
+        if any(b.start < h.end and b.end > h.start for b in blocks):
+            continue
+        start, end = f"{h.hour:02d}:00", f"{h.hour + 1:02d}:00"
+        query = urlencode({"resource_id": resource.id, "date": day.isoformat(), "start": start, "end": end})
+        label = _("Request %(name)s %(start)s–%(end)s", name=resource.name, start=start, end=end)
+        out.append(f'<li class="board-slot c-s-{h.start} c-e-{h.end}"><a href="{escape(new_request_url)}?{escape(query)}">'
+                   f'<span class="visually-hidden">{escape(label)}</span></a></li>')
+    return Markup("".join(out))

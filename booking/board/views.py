@@ -154,7 +154,8 @@ def day():
     active = {r.id: r for r in resources}
     viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
     entries = [entry(b, viewer) for b in approved_on(shown) if b.resource_id in active]
-    context = _layout(shown, house_today, at, resources, entries)
+    may_request = shown >= house_today and policy.allowed(viewer, "request.create")
+    context = _layout(shown, house_today, at, resources, entries, may_request)
     context.update(
         form=form,
         day=shown,
@@ -175,9 +176,12 @@ def day():
     return freshness.tagged(html, tag)
 
 
-def _layout(shown: date, house_today: date, at: datetime, resources, entries: list[Entry]) -> dict:
+def _layout(shown: date, house_today: date, at: datetime, resources, entries: list[Entry],
+            may_request: bool = False) -> dict:
     """The grid's rows and the list's items, each with its words and classes, worked out once."""
     words = present.Words(shown)
+    words.detail_prefix = url_for("requests.detail", booking_id=0)[:-1]
+    new_request_url = url_for("requests.new")
     is_today = shown == house_today
     kinds = {r.id: r.kind for r in resources}
     texts = {e.id: words.text(e, kinds[e.resource_id] == ResourceKind.EQUIPMENT) for e in entries}
@@ -192,6 +196,8 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
                     words)
                 for b in row.blocks
             )
+            if may_request and row.resource.kind != ResourceKind.PLOT:
+                blocks = present.free_slots_html(row.resource, row.blocks, grid.HOURS, shown, new_request_url) + blocks
             rows.append((row.resource, min(row.lanes, grid.MAX_LANES), blocks))
         groups.append((group.kind, rows))
     names = {r.id: r.name for r in resources}

@@ -16,6 +16,7 @@ from . import bp
 from .. import policy, workflow
 from .. import series as serieswork
 from ..availability import Alternative, alternatives, check
+from ..calendar.views import free_panel
 from ..clock import LocalTimeError, local, now, to_utc, today
 from ..extensions import db
 from ..forms import EmptyForm, local_time_message
@@ -308,6 +309,8 @@ def _form_page(form, answer: Answer, status: int = 200, **more):
         partial = ("partials/_request_form.html" if request.headers.get("HX-Target") == "request-form"
                    else "partials/_slot_check.html")
         return render_template(partial, **context), status, {"Vary": "HX-Request, HX-Target"}
+    # The panel of free times beside the form: the chosen resource's week around the chosen date.
+    context.update(free_panel(form.resource_id.data, form.date.data, form.units.data))
     return render_template("requests/new.html", **context), status, {"Vary": "HX-Request, HX-Target"}
 
 

@@ -21,6 +21,8 @@ import pytest
 from booking import accounts, create_app
 from booking import series as serieswork
 from booking.clock import now, to_utc
+from booking.calendar import feeds as calendar_feeds
+from booking.calendar.models import FeedKind
 from booking.extensions import db
 from booking.lobby import screens as lobby_screens
 from booking.lobby.models import LobbyScreen
@@ -129,6 +131,8 @@ def world(make) -> World:
     screen = LobbyScreen(name="Eingang")
     screen_token = lobby_screens.issue(screen, now())
     db.session.add(screen)
+    feed, feed_token = calendar_feeds.issue(db.session, member_a, FeedKind.ORGANISATION,
+                                            organisation_id=group_a.id, at=now())
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -149,6 +153,8 @@ def world(make) -> World:
         "signature": unsubscribe_token(member_a.id, [Topic.REMINDERS]),
         "screen_token": screen_token,
         "screen_id": screen.id,
+        "feed_id": feed.id,
+        "feed_token": feed_token,
     }
     return World(users, values)
 
