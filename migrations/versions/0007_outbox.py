@@ -1,7 +1,7 @@
 """The outbox: messages written with the change that causes them; e-mail settings; last visits
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

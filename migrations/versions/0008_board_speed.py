@@ -1,7 +1,7 @@
 """A fast board: long bookings by their end, the house's change counter, the lobby display
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 
 """
 import warnings
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

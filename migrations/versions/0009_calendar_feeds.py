@@ -1,7 +1,7 @@
 """Calendar feeds: secret feed addresses, and a revision for every booking
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 
 """
 import warnings
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
