@@ -90,26 +90,18 @@ def test_a_successful_login_clears_the_accounts_count(app, manager):
         assert login(app.test_client(), manager.email, WRONG).status_code == 422
 
 
-def test_with_the_limiter_store_unreachable_logins_work_and_a_warning_is_logged(app_config, make, caplog):
-    from booking import create_app
-    from booking.extensions import db
-
+def test_with_the_limiter_store_unreachable_logins_work_and_a_warning_is_logged(app_config, request, caplog):
     app_config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:9/3"  # nothing listens there
-    app = create_app(app_config)
-    try:
-        with app.app_context():
-            user = make.user(Role.MANAGER, email="leitung@example.org")
-            client = app.test_client()
-            with caplog.at_level(logging.WARNING):
-                assert login(client, user.email, WRONG).status_code == 422
-            assert any("unreachable" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
-            assert login(client, user.email).status_code == 302
-            assert client.get("/manage/queue").status_code == 200
-            client.post("/logout")
-            for _ in range(5):  # counted in memory meanwhile
-                login(client, user.email, WRONG)
-            assert login(client, user.email, WRONG).status_code == 429
-            assert client.post("/password/forgot", data={"email": user.email}).status_code in (303, 429)
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    app, make = request.getfixturevalue("app"), request.getfixturevalue("make")
+    user = make.user(Role.MANAGER, email="leitung@example.org")
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        assert login(client, user.email, WRONG).status_code == 422
+    assert any("unreachable" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    assert login(client, user.email).status_code == 302
+    assert client.get("/manage/queue").status_code == 200
+    client.post("/logout")
+    for _ in range(5):  # counted in memory meanwhile
+        login(client, user.email, WRONG)
+    assert login(client, user.email, WRONG).status_code == 429
+    assert client.post("/password/forgot", data={"email": user.email}).status_code in (303, 429)
