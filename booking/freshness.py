@@ -138,10 +138,10 @@ def not_modified(tag: str, vary: str = "HX-Request") -> Response | None:
 
 
 def tagged(response, tag: str, vary: str = "HX-Request") -> Response:
-    """Send `tag` with the response; browsers keep it but ask again each time (no-cache)."""
+    """Send `tag` with the response. It stays `no-store` like every page (nothing is kept on a
+    shared computer): the live board and the lobby send the tag back themselves (If-None-Match)."""
     response = make_response(response)
     response.set_etag(tag)
-    response.headers["Cache-Control"] = "private, no-cache"
     if vary:
         response.vary.add(vary)
     return response

@@ -3,8 +3,9 @@
 With MAIL_SERVER set, messages go to that server over one connection per batch: implicit TLS
 when MAIL_USE_SSL (port 465), else STARTTLS when MAIL_USE_TLS (port 587), and a login when
 MAIL_USERNAME is set. Without it, as on a developer's machine, each message is written to
-instance/outbox/ as an .eml file that any mail program opens (outside development that is
-logged as an error: the house's mail would go nowhere).
+instance/outbox/ as an .eml file that any mail program opens. In a real house (not development)
+no file is written: each message is an error in the log and stays in the outbox, to be tried
+again.
 """
 
 from __future__ import annotations
@@ -103,8 +104,11 @@ class Transport:
         """Hand one message over; MailError (permanent for a 5xx) if that fails."""
         if not self.config["MAIL_SERVER"]:
             if not (self.config.get("DEVELOPMENT") or self.config.get("TESTING")):
-                current_app.logger.error("MAIL_SERVER is not set: an e-mail was written to instance/outbox/ "
-                                         "and reaches nobody")
+                # A real house without a mail server: nobody would read an .eml file. The message
+                # stays in the outbox and is tried again (and goes out once the server is set).
+                current_app.logger.error("E-mail not sent: TREFFPUNKT_MAIL_SERVER is not set (subject %r)",
+                                         one_line(message["Subject"] or ""))
+                raise MailError("TREFFPUNKT_MAIL_SERVER is not set")
             write_to_folder(message, Path(current_app.instance_path) / "outbox")
             return
         try:

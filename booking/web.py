@@ -127,9 +127,14 @@ def _error(error):
     return error_page(template, error.code, error=error)
 
 
-def _database_refused(error: sa.exc.OperationalError):
-    """The database cannot save now (its disk is full, or it stayed busy too long): 503,
-    nothing was saved, and the same request works again once it can."""
+def _database_refused(error: sa.exc.DBAPIError):
+    """The database failed the request; nothing was saved, and the answer is a 503 either way.
+
+    It could not save now (its disk is full, or it stayed busy too long): the page says so, and
+    the same request works again once it can. It does not answer at all, or its schema is not
+    this version's: the operations page (see operations/health.py), and the schema is checked
+    again before the next request.
+    """
     if database.is_disk_full(error):
         message = _("Nothing was saved. Please try again later, and tell the house if it keeps happening.")
         wait = 60
@@ -137,7 +142,13 @@ def _database_refused(error: sa.exc.OperationalError):
         message = _("Nothing was saved. Please try again in a moment.")
         wait = 5
     else:
-        raise error  # any other failure is the 500 it always was, logged with its traceback
+        from .operations.health import database_failed
+
+        return database_failed(error)
+    try:
+        db.session.rollback()  # before anything (the log's account id, the page) reads
+    except sa.exc.SQLAlchemyError:
+        db.session.remove()
     current_app.logger.warning("%s %s: nothing saved, the database refused: %s", request.method, request.path,
                                error.orig)
     refused = ServiceUnavailable()
@@ -227,6 +238,7 @@ def init_app(app) -> None:
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)
     app.register_error_handler(sa.exc.OperationalError, _database_refused)
+    app.register_error_handler(sa.exc.InterfaceError, _database_refused)
     app.before_request(_may_write)
     app.teardown_request(_done_writing)
     app.register_error_handler(CSRFError, _csrf_refused)

@@ -17,9 +17,16 @@ import sqlalchemy as sa
 
 from booking import accounts, workflow
 from booking import series as serieswork
+from booking.calendar import feeds
+from booking.calendar.models import FeedKind
 from booking.clock import now, to_utc
 from booking.extensions import db
-from booking.models import Closure, ResourceKind, Role, TokenPurpose
+from booking.lobby import screens
+from booking.lobby.models import LobbyScreen
+from booking.models import Booking, Closure, ResourceKind, Role, TokenPurpose, User
+from booking.notify import outbox
+from booking.notify.messages import unsubscribe_token
+from booking.notify.models import Kind, OutboxMessage, State, Topic
 from booking.recurrence import Pattern
 from tests.conftest import future_day
 
@@ -38,6 +45,13 @@ NOT_POISONED = {
     "change_record.subject": "one of the app's own code words, written by the record of changes",
     "change_record.action": "one of the app's own code words, written by the record of changes",
     "series.weekdays": "digits the app writes from the weekdays chosen",
+    "lobby_screen.token_hash": "a hash the app computes; the screen's link must still match it",
+    "feed_token.token_hash": "a hash the app computes; the feed's address must still match it",
+    "login_session.key_hash": "a hash the app computes; the session cookie must still match it",
+    "submission.key": "a random key the form carries; compared with the next post's, never shown",
+    "submission.location": "the app's own address of what a sent form made, for its second post",
+    "outbox_message.dedupe_key": "one of the app's own code words, so that a reminder is written once",
+    "outbox_message.claim": "a random name a sending worker gives itself",
 }
 
 
@@ -145,6 +159,29 @@ def poison_every_text_column() -> Poisoned:
     return poisoned
 
 
+def screens_feeds_and_messages(member: User, booking: Booking, manager: User) -> dict[str, list]:
+    """A lobby screen, a group's calendar feed, an undelivered and a skipped message, and an
+    unsubscribe link: the ids and secrets their routes take (flushed, not committed)."""
+    screen = LobbyScreen(name="Eingang")
+    screen_token = screens.issue(screen, now())
+    db.session.add(screen)
+    feed, feed_token = feeds.issue(db.session, member, FeedKind.ORGANISATION,
+                                   organisation_id=member.organisation_id, at=now())
+    payload = json.dumps(outbox.snapshot([booking], by=manager, reason="Passt"))
+    failed = OutboxMessage(kind=Kind.APPROVED, state=State.FAILED, address="verein@example.org", payload=payload,
+                           attempts=5, last_error="550 Postfach unbekannt")
+    skipped = OutboxMessage(kind=Kind.APPROVED, state=State.SKIPPED, address="verein@example.org",
+                            payload=payload, last_error="Adresse abgelehnt")
+    db.session.add_all([failed, skipped])
+    db.session.flush()
+    return {
+        "screen_id": [screen.id], "screen_token": [screen_token],
+        "feed_id": [feed.id], "feed_token": [feed_token],
+        "message_id": [failed.id],
+        "signature": [unsubscribe_token(member.id, [Topic.DECISIONS, Topic.REMINDERS])],
+    }
+
+
 def build_world(make) -> dict:
     """Two groups (and an inactive one), every role, every kind of resource and every status."""
     group_a = make.organisation("Verein A")
@@ -189,6 +226,7 @@ def build_world(make) -> dict:
                             ends_at=to_utc(closure_day, time(9)), reason="Reinigung", created_by=manager)
     db.session.add_all([closure, house_closure])
     group_a.contact_name = "Erika A"  # a change, so the record of changes holds one of each kind
+    newer = screens_feeds_and_messages(member_a, approved, manager)
     db.session.commit()
     return {
         "users": {"partner": member_a, "desk": desk, "manager": manager, "admin": admin},
@@ -202,6 +240,7 @@ def build_world(make) -> dict:
             "user_id": [member_a.id, invited_a.id],
             "closure_id": [closure.id],
             "token": [token],
+            **newer,
         },
         "room": room.id, "beamer": beamer.id,
     }

@@ -14,7 +14,7 @@ from wtforms.validators import Optional, ValidationError
 
 from . import bp
 from . import grid, present
-from .. import freshness, policy
+from .. import freshness, markup, policy
 from ..availability import overlapping
 from ..clock import day_bounds, local, now, today
 from ..extensions import db
@@ -190,7 +190,7 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
     for group in grid.board(shown, resources, entries):
         rows = []
         for row in group.rows:
-            blocks = Markup("").join(
+            blocks = markup.joined(
                 present.block_html(
                     present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running)),
                     words)
@@ -211,9 +211,9 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
     return {
         "groups": groups,
         "earlier": len(earlier),
-        "earlier_items": Markup("\n").join(item(e, "past") for e in earlier),
-        "agenda": Markup("\n").join(item(e, grid.phase(e.starts_at, e.ends_at, at) if is_today else "")
-                                    for e in agenda),
+        "earlier_items": markup.joined((item(e, "past") for e in earlier), "\n"),
+        "agenda": markup.joined((item(e, grid.phase(e.starts_at, e.ends_at, at) if is_today else "")
+                                 for e in agenda), "\n"),
         "now_line": grid.now_line(shown, at),
         "words": words,
     }

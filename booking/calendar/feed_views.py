@@ -8,17 +8,17 @@ import sqlalchemy as sa
 from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from .. import policy
 from ..clock import now
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, Form
 from ..labels import STATUS
+from ..lazytext import lazy_gettext as _l
+from ..mail import language_of
 from ..models import Organisation, Resource, Role
 from ..web import get_or_404
 from . import feeds
@@ -26,7 +26,7 @@ from .models import FeedKind, FeedToken
 from .views import bp
 
 
-class FeedForm(FlaskForm):
+class FeedForm(Form):
     """Make (or renew) one feed: which kind, and of which group or resource."""
 
     kind = StringField(_l("Feed"), validators=[InputRequired(), AnyOf([k.value for k in FeedKind])])
@@ -125,7 +125,7 @@ def feed(feed_token: str):
         abort(404)
     at = now()
     bookings = feeds.bookings_for(db.session, found, at)
-    language = found.user.language or "de"
+    language = language_of(found.user)  # one the house speaks, whatever the row holds
     with force_locale(language):
         if found.kind == FeedKind.ORGANISATION:
             name = _("Treffpunkt: %(name)s", name=found.organisation.name)
@@ -143,7 +143,6 @@ def feed(feed_token: str):
             )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Cache-Control"] = "private, no-cache"
     response.set_etag(tag)
     return response.make_conditional(request)
 

@@ -1,14 +1,13 @@
 """The query strings of the calendar pages, read by WTForms (GET forms without CSRF)."""
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import NumberRange, Optional, Regexp
 
-from ..forms import year_in_range
+from ..forms import Form, year_in_range
+from ..lazytext import lazy_gettext as _l
 
 
-class WeekForm(FlaskForm):
+class WeekForm(Form):
     """Which week, of one resource or of every resource of a kind."""
 
     class Meta:
@@ -20,7 +19,7 @@ class WeekForm(FlaskForm):
     kind = StringField(_l("Kind"), validators=[Optional()])
 
 
-class MonthForm(FlaskForm):
+class MonthForm(Form):
     """Which month: YYYY-MM."""
 
     class Meta:
@@ -30,7 +29,7 @@ class MonthForm(FlaskForm):
         Optional(), Regexp(r"^(20\d\d|2100)-(0[1-9]|1[0-2])$", message=_l("Please choose a month between 2000 and 2100."))])
 
 
-class FreeForm(FlaskForm):
+class FreeForm(Form):
     """The request form's resource and date, for its panel of free times."""
 
     class Meta:

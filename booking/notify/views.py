@@ -11,9 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
@@ -21,7 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from .. import policy
 from ..clock import now
 from ..extensions import csrf, db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, Form
+from ..lazytext import lazy_gettext as _l
 from ..models import Role, User
 from ..web import get_or_404, requires
 from . import worker
@@ -86,7 +85,7 @@ def _set(user_id: int, topic: Topic, choice: Choice) -> None:
 def preferences_form(user: User):
     """One question per topic; decisions can be gathered in the summary but not switched off."""
 
-    class PreferencesForm(FlaskForm):
+    class PreferencesForm(Form):
         pass
 
     saved = _choices(user.id)

@@ -153,7 +153,7 @@ def unavailable(unreachable: bool):
     return page, 503, {"Retry-After": "60", "Cache-Control": "no-store"}
 
 
-def _database_failed(error: DBAPIError):
+def database_failed(error: DBAPIError):
     """A database that stopped answering in the middle of a request: roll back, say so, recheck."""
     try:
         db.session.rollback()
@@ -177,7 +177,6 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.register_error_handler(SecurityError, _foreign_host)
     app.before_request(_guard)
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    app.register_error_handler(OperationalError, _database_failed)
-    app.register_error_handler(InterfaceError, _database_failed)
+    # A database that fails in the middle of a request is answered by web.py's one handler for
+    # the database's refusals, which calls database_failed for everything but a full disk or a
+    # lock that stayed busy.

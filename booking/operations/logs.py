@@ -17,6 +17,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+import sqlalchemy as sa
 from flask import g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -66,9 +67,15 @@ class JsonFormatter(logging.Formatter):
 
 
 def _user_id() -> int | None:
-    """The account's id if this request already loaded it: asking would cost a query."""
+    """The account's id if this request already loaded it: asking would cost a query.
+
+    Read from the loaded row's identity, never from the database: a log line is written also
+    after a failed transaction, or while the database does not answer.
+    """
     user = g.get("_login_user")
-    return user.id if user is not None and getattr(user, "is_authenticated", False) else None
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    identity = getattr(state, "identity", None)
+    return identity[0] if identity else None
 
 
 def _begin() -> None:

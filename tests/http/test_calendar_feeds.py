@@ -6,10 +6,12 @@ import logging
 import re
 from datetime import date, datetime, timezone
 from html import unescape
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from booking import workflow
 from booking.calendar.models import FeedToken
@@ -28,6 +30,11 @@ def make_feed(client, **data) -> str:
     assert response.headers["Cache-Control"] == "no-store"
     url = unescape(URL.search(response.get_data(as_text=True))[1])
     return url.removeprefix("http://localhost")
+
+
+def uid(booking) -> str:
+    """A booking's event UID: its id at the host of the site's address (PUBLIC_URL)."""
+    return f"booking-{booking.id}@{urlsplit(current_app.config['PUBLIC_URL']).hostname}"
 
 
 def events(body: bytes) -> dict[str, icalendar.Event]:
@@ -67,7 +74,7 @@ def test_the_group_feed_carries_its_bookings_with_their_status(client, auth, hou
     assert "Geheime Probe" not in body.decode()
     zones = [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")]
     assert zones == ["Europe/Berlin"]
-    event = found[f"booking-{house['approved'].id}@treffpunkt"]
+    event = found[uid(house["approved"])]
     assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert event.decoded("DTSTART").astimezone(timezone.utc) == house["approved"].starts_at
     assert str(event["LOCATION"]) == "Saal"
@@ -76,17 +83,17 @@ def test_the_group_feed_carries_its_bookings_with_their_status(client, auth, hou
 def test_uids_stay_and_the_sequence_rises_with_every_change(client, auth, make, house):
     auth.login(house["member"])
     path = make_feed(client, kind="organisation")
-    uid = f"booking-{house['pending'].id}@treffpunkt"
-    first = events(client.get(path).data)[uid]
+    pending = uid(house["pending"])
+    first = events(client.get(path).data)[pending]
     manager = make.user(Role.MANAGER)
     workflow.approve(db.session, house["pending"], manager, now())
     db.session.commit()
-    second = events(client.get(path).data)[uid]
+    second = events(client.get(path).data)[pending]
     assert str(second["STATUS"]) == "CONFIRMED"
     assert int(second["SEQUENCE"]) > int(first["SEQUENCE"])
     house["pending"].title = "Elterncafé neu"
     db.session.commit()
-    third = events(client.get(path).data)[uid]
+    third = events(client.get(path).data)[pending]
     assert int(third["SEQUENCE"]) > int(second["SEQUENCE"])
     assert str(third["SUMMARY"]).startswith("Elterncafé neu")
 
@@ -154,15 +161,15 @@ def test_a_partner_s_resource_feed_shows_others_only_as_busy(client, auth, house
     text = body.decode()
     assert "Geheime Probe" not in text and "Geheimer Chor" not in text
     found = events(body)
-    assert str(found[f"booking-{house['secret'].id}@treffpunkt"]["SUMMARY"]) == "Belegt"
-    assert str(found[f"booking-{house['approved'].id}@treffpunkt"]["SUMMARY"]).startswith("Sprachkurs")
-    assert f"booking-{house['pending'].id}@treffpunkt" not in found  # busy means approved
+    assert str(found[uid(house["secret"])]["SUMMARY"]) == "Belegt"
+    assert str(found[uid(house["approved"])]["SUMMARY"]).startswith("Sprachkurs")
+    assert uid(house["pending"]) not in found  # busy means approved
 
 
 def test_the_manager_s_feed_holds_everything_pending(client, auth, make, house):
     auth.login(make.user(Role.MANAGER))
     found = events(client.get(make_feed(client, kind="pending")).data)
-    assert list(found) == [f"booking-{house['pending'].id}@treffpunkt"]
+    assert list(found) == [uid(house["pending"])]
     auth.logout()
     auth.login(house["member"])
     assert client.post("/calendar/feeds/new", data={"kind": "pending"}).status_code == 403

@@ -11,6 +11,7 @@ be in it. A route that is neither walked nor listed in SKIPPED fails the walk.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +35,12 @@ LAST = ("/password/<token>", "/logout")
 # Text columns a page never shows to anyone, and why (the walk must show every other one).
 NEVER_SHOWN = {
     "user_account.language": "the language is chosen from a list; an unknown value is not shown",
+    "outbox_message.payload": "what an e-mail says: read by the worker, never by a page "
+                              "(tests/http/test_notifications.py poisons the e-mails)",
+}
+# Answers that are not HTML, and why no browser reads them as markup (each says nosniff too).
+NOT_HTML = {
+    "text/calendar": "a calendar feed: a browser hands it to a calendar program",
 }
 
 
@@ -172,6 +179,9 @@ def test_every_route_shows_user_text_as_text(app, client, auth, make, role):
                 response = client.get(url, headers=headers)
                 where = f"{role}: GET {url}{' (fragment)' if headers else ''}"
                 assert response.status_code < 500, f"{where}: HTTP {response.status_code}"
+                if response.mimetype in NOT_HTML:
+                    assert response.headers["X-Content-Type-Options"] == "nosniff", where
+                    continue
                 html = response.get_data(as_text=True)
                 check(html, where)
                 seen |= shown(html, poisoned)
@@ -210,15 +220,55 @@ def test_every_route_shows_user_text_as_text(app, client, auth, make, role):
 BOOKING = Path(__file__).resolve().parents[2] / "booking"
 
 
+# The only modules that make Markup, and why.
+MAKES_MARKUP = {
+    "lazytext.py": "lazy translations that escape themselves and every value in them",
+    "markup.py": "the board's hundreds of blocks, printed from the app's own literal templates with every "
+                 "value escaped (a macro per block was most of the board's time); its calls are checked below",
+}
+
+
+def markup_calls(tree: ast.AST):
+    """Calls of booking.markup's functions: (function, first argument, line)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "markup":
+            yield node.func.attr, node.args, node.lineno
+
+
 def test_no_code_marks_text_as_markup():
-    """Lazy translations come from booking.lazytext (they escape themselves); nothing builds Markup."""
+    """Lazy translations come from booking.lazytext (they escape themselves); nothing else builds
+    Markup but booking.markup, whose templates are literals in the code, never a value."""
     for path in BOOKING.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        assert not re.search(r"from flask_babel import[^\n]*lazy_", source), f"{path.name}: lazy_gettext from flask_babel"
-        assert not re.search(r"\bMarkup\(", source) or path.name == "lazytext.py", f"{path.name} builds Markup"
+        name = str(path.relative_to(BOOKING))
+        assert not re.search(r"from flask_babel import[^\n]*lazy_", source), f"{name}: lazy_gettext from flask_babel"
+        assert not re.search(r"\bMarkup\(", source) or name in MAKES_MARKUP, f"{name} builds Markup"
+        assert not re.search(r"def __html__", source) or name == "lazytext.py", f"{name} makes its own markup type"
+        assert not re.search(r"from (?:booking\.|\.+)markup import", source), f"{name}: call markup.piece by its module"
+        for function, args, line in markup_calls(ast.parse(source)):
+            assert function in ("piece", "joined"), f"{name}:{line}: markup.{function}"
+            template = args[0] if function == "piece" else (args[1] if len(args) > 1 else None)
+            assert template is None or (isinstance(template, ast.Constant) and isinstance(template.value, str)), (
+                f"{name}:{line}: markup.{function} with a template that is not a string literal")
     for path in TEMPLATES.rglob("*.html"):
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"\|\s*safe\b|Markup", source), f"{path.name} marks text as safe"
+
+
+def test_a_piece_of_markup_shows_every_value_as_text():
+    from booking import markup
+    from booking.lazytext import lazy_gettext
+
+    inner = markup.piece("<span>{name}</span>", name="<b hx-get=/x>")
+    html = str(markup.joined([
+        markup.piece('<li title="{title}">{inner}{lazy}</li>', title='"><svg onload=alert(1)>', inner=inner,
+                     lazy=lazy_gettext("%(name)s (up to %(n)s people)", name="<b>", n=5)),
+        "<b>",
+    ]))
+    check(html, "markup.piece")
+    assert html.startswith('<li title="&#34;&gt;&lt;svg onload=alert(1)&gt;"><span>&lt;b hx-get=/x&gt;</span>')
+    assert html.endswith("&lt;b&gt;")
 
 
 def test_a_lazy_translation_with_a_name_in_it_is_text(app):

@@ -13,28 +13,19 @@ the goals: week median <= 30 ms, month <= 50 ms, a fixed number of queries, feed
 Run it at 100,000 and at 1,000,000 bookings and compare (goal: 1M/100k <= 1.3). It always exits 0
 once the database is built: it is a report, not a test.
 
-    .venv/bin/python bench/calendar.py [--bookings 100000] [--runs 30] [--rebuild]
+    .venv/bin/python bench/calendar_views.py [--bookings 100000] [--runs 30] [--rebuild]
 """
 
 from __future__ import annotations
 
+import argparse
+import random
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-# This file's name is also the standard library's `calendar`, which the libraries below import:
-# take bench/ off the path and load common.py by its file name instead.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import random  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("common", HERE / "common.py")
-common = importlib.util.module_from_spec(_spec)
-sys.modules["common"] = common
-_spec.loader.exec_module(common)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
