@@ -243,3 +243,4 @@ def test_the_feeds_page_and_its_forms_keep_csrf(app_config, make):
         assert client.post("/calendar/feeds/new", data={"kind": "organisation"}).status_code == 400
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedToken)) == 0
         db.session.remove()
+        db.engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from booking.extensions import db
 from booking.models import Role
 from booking.sessions.models import LoginSession
 from tests.conftest import PASSWORD, count_rows
@@ -98,6 +99,8 @@ def test_log_out_everywhere_refuses_a_forged_request(app_config, make):
         client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
         assert client.post("/account/logout-everywhere").status_code == 400
         assert client.get("/board/").status_code == 200
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_a_session_older_than_its_lifetime_ends(app, client, partner):
