@@ -22,6 +22,8 @@ from .sessions import throttle
 from .sessions.views import log_in, log_out
 from .web import error_page
 
+from .i18n import language_names  # noqa: E402
+
 bp = Blueprint("auth", __name__)
 
 
@@ -32,7 +34,7 @@ class LoginForm(Form):
 
 
 class LanguageForm(Form):
-    language = SelectField(_l("Language"), choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")])
+    language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in language_names()])
     next = HiddenField()
 
 

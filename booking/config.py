@@ -11,7 +11,7 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
-    LANGUAGES = ("de", "en")
+    LANGUAGES = ("de", "en", "ar", "fa", "uk", "tr", "ru")
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a form's token lasts a working day; after that the form is refreshed
     TRUSTED_PROXIES = 0  # reverse proxies in front of the app (e.g. 1 for nginx), for addresses and HTTPS
     SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime, format_skeleton, get_day_names
+from babel import Locale
 from babel.lists import format_list
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -24,6 +25,20 @@ def select_locale() -> str:
     if session.get("language") in languages:
         return session["language"]
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+#: Every language the house offers, each named in itself, in the switcher's order.
+LANGUAGES = ("de", "en", "ar", "fa", "uk", "tr", "ru")
+
+
+def language_names() -> list[tuple[str, str]]:
+    """("ar", "العربية"), ...: each language in its own name, as the switcher shows it."""
+    return [(code, Locale.parse(code).display_name.capitalize()) for code in LANGUAGES]
+
+
+def text_direction() -> str:
+    """"rtl" for Arabic and Persian, else "ltr": the page's `dir`."""
+    return Locale.parse(_locale()).character_order == "right-to-left" and "rtl" or "ltr"
 
 
 def _locale() -> str:
@@ -125,4 +140,5 @@ def init_app(app) -> None:
         day_month=day_month,
     )
     app.jinja_env.globals["current_language"] = _locale
+    app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["series_pattern"] = series_pattern
