@@ -92,6 +92,14 @@ def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+class Attendance(StrEnum):
+    """What the front desk saw of an approved booking on its day."""
+
+    ARRIVED = "arrived"  # checked in, at arrived_at
+    NO_SHOW = "no_show"  # nobody came
+    RELEASED = "released"  # nobody came, and the desk gave the slot free for others
+
+
 class Organisation(db.Model):
     __tablename__ = "organisation"
 
@@ -279,6 +287,9 @@ class Booking(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     # Raised on every change (booking/calendar/models.py): the SEQUENCE of its calendar event.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The front desk's check-in on the day (None: not yet recorded).
+    attendance: Mapped[Attendance | None] = mapped_column(_enum(Attendance, "attendance"))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     resource: Mapped[Resource] = relationship()
     organisation: Mapped[Organisation] = relationship()
