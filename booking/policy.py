@@ -44,6 +44,11 @@ def can_view_request(user: User, booking: Booking) -> bool:
     return sees_details(user, booking)
 
 
+def can_decide(user: User, booking: Booking) -> bool:
+    """May this user approve, reject, change or counter-offer this booking?"""
+    return allowed(user, "booking.decide")
+
+
 def can_withdraw(user: User, booking: Booking, at: datetime) -> bool:
     """A partner withdraws its own request, pending or approved, until it has started."""
     return (
