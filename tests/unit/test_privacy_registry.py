@@ -56,3 +56,11 @@ def test_every_table_holding_personal_data_can_be_found_by_a_person_or_a_group(a
         person = registry.rows_of_person(table, entry, 1)
         group = registry.rows_of_organisation(table, entry, 1)
         assert person is not None or group is not None, f"{table.name}: no download would hold its rows"
+
+
+def test_the_record_of_processing_names_every_table_holding_personal_data(app):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "privacy.md").read_text(encoding="utf-8")
+    unnamed = [t.name for t, _entry in registry.personal_tables() if f"`{t.name}`" not in doc]
+    assert unnamed == [], f"docs/privacy.md does not say what {unnamed} keep, why, how long and who sees it"
