@@ -51,8 +51,10 @@ def summary(*, user_id: int | None = None, organisation_id: int | None = None) -
             continue
         count = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(where))
         if count:
-            shown.append((TABLES.get(table.name, table.name), count))
-    return shown
+            shown.append((table.name, count))
+    order = list(TABLES)
+    shown.sort(key=lambda row: order.index(row[0]) if row[0] in order else len(order))
+    return [(TABLES.get(name, name), count) for name, count in shown]
 
 
 def load_account(user_id: int) -> User:
