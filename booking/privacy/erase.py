@@ -97,6 +97,9 @@ def erase_person(session: Session, person: User, *, by: User | None, at: datetim
         raise EraseRefused(_l("This is the last administrator's account. Make another administrator first."))
     stand_in = placeholder(session)
     person_id, email, name = person.id, person.email, person.name
+    # PostgreSQL: a row that points to the account (a request sent this moment) waits for the
+    # erasure and then fails, instead of slipping in between and blocking the account's deletion.
+    session.execute(sa.select(User.__table__.c.id).where(User.__table__.c.id == person_id).with_for_update())
     done = Erased(needles=[email, name])
     for booking in pending_requests(session, person, at):
         workflow.withdraw(session, booking, by or stand_in, at)

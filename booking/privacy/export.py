@@ -30,7 +30,8 @@ Each table is here twice: json/<table>.json (a list of rows) and csv/<table>.csv
 a cell that would start with = + - or @ begins with an apostrophe, so that no spreadsheet runs it).
 Left out: the hashes of passwords, of links sent by e-mail, of calendar feed addresses and of
 login cookies. They are not readable and prove nothing; a calendar feed is listed with its kind
-and dates. What each table is for: docs/privacy.md, or ask the house.
+and dates. What each table is for, and how long it is kept: the privacy page (/datenschutz),
+or ask the house.
 """
 
 

@@ -132,6 +132,21 @@ def test_erasing_a_person_leaves_their_email_name_and_phone_nowhere(make, client
     assert client.get(f"/manage/users/{stand_in.id}/edit").status_code == 403
 
 
+def test_erasing_a_manager_keeps_their_decisions_without_them(make, client, auth):
+    house = fill(make, client, auth)
+    manager_id = house.manager.id
+    admin = make.user(Role.ADMIN, name="Ada Admin")
+    auth.login(admin)
+    assert client.post(f"/privacy/accounts/{manager_id}/erase", data={"confirm": "y"}).status_code == 303
+    db.session.expire_all()
+    assert quoted("Maria Leitung") == []
+    approved = db.session.get(Booking, house.approved_id)
+    assert approved.status == Status.APPROVED and approved.decided_by.email == PLACEHOLDER_EMAIL
+    for table in db.Model.metadata.sorted_tables:
+        for column in registry.references(table, "user_account"):
+            assert count_rows(table, column == manager_id) == 0, f"{table.name}.{column.name}"
+
+
 def test_erasing_needs_the_confirmation_and_saves_nothing_without(make, client, auth):
     house = fill(make, client, auth)
     auth.login(house.manager)
