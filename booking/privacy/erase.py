@@ -47,7 +47,7 @@ class EraseRefused(Exception):
 @dataclass
 class Erased:
     withdrawn: list[int] = field(default_factory=list)  # booking ids
-    needles: list[str] = field(default_factory=list)
+    needles: list[str] = field(default_factory=list)  # the texts scrubbed (or to scrub)
 
 
 def is_placeholder(user: User | None) -> bool:
@@ -91,47 +91,62 @@ def _record(session: Session, subject: str, subject_id: int, label: str, actor_i
 
 def erase_person(session: Session, person: User, *, by: User | None, at: datetime, scrub_now: bool = True) -> Erased:
     """Erase one person everywhere; EraseRefused for the last administrator or the placeholder."""
-    if is_placeholder(person):
-        raise EraseRefused(_l("This account stands for erased people and cannot be erased."))
     if is_last_admin(session, person):
         raise EraseRefused(_l("This is the last administrator's account. Make another administrator first."))
+    return erase_people(session, [person], by=by, at=at, scrub_now=scrub_now)
+
+
+def erase_people(session: Session, people: list[User], *, by: User | None, at: datetime,
+                 scrub_now: bool = True) -> Erased:
+    """Erase these people everywhere, with a statement per table for all of them (the retention
+    run erases many at once). The caller has checked they are not the last administrator."""
+    if any(is_placeholder(person) for person in people):
+        raise EraseRefused(_l("This account stands for erased people and cannot be erased."))
+    done = Erased()
+    if not people:
+        return done
     stand_in = placeholder(session)
-    person_id, email, name = person.id, person.email, person.name
-    # PostgreSQL: a row that points to the account (a request sent this moment) waits for the
+    ids = [person.id for person in people]
+    emails = [person.email.lower() for person in people]
+    accounts = User.__table__
+    # PostgreSQL: a row that points to an account (a request sent this moment) waits for the
     # erasure and then fails, instead of slipping in between and blocking the account's deletion.
-    session.execute(sa.select(User.__table__.c.id).where(User.__table__.c.id == person_id).with_for_update())
-    done = Erased(needles=[email, name])
-    for booking in pending_requests(session, person, at):
-        workflow.withdraw(session, booking, by or stand_in, at)
-        done.withdrawn.append(booking.id)
+    session.execute(sa.select(accounts.c.id).where(accounts.c.id.in_(ids)).with_for_update())
+    for person in people:
+        done.needles += [person.email, person.name]
+        withdrawn = []
+        for booking in pending_requests(session, person, at):
+            workflow.withdraw(session, booking, by or stand_in, at)
+            withdrawn.append(booking.id)
+        done.withdrawn += withdrawn
+        _record(session, "user", person.id, f"#{person.id}", by.id if by is not None and by.id not in ids else None,
+                at, [{"field": "withdrawn", "old": None, "new": len(withdrawn)}] if withdrawn else [])
     session.flush()
     for table, entry in registry.personal_tables():
         columns = registry.references(table, "user_account")
         if not columns or entry.erase is Erase.ACCOUNT:
             continue
         if entry.erase is Erase.DELETE:
-            session.execute(sa.delete(table).where(sa.or_(*(c == person_id for c in columns))))
+            session.execute(sa.delete(table).where(sa.or_(*(c.in_(ids) for c in columns))))
         elif entry.erase is Erase.PLACEHOLDER:
             for column in columns:
-                session.execute(sa.update(table).where(column == person_id).values({column.name: stand_in.id}))
+                session.execute(sa.update(table).where(column.in_(ids)).values({column.name: stand_in.id}))
         else:
             raise ValueError(f"{table.name} points to accounts but says it is erased as {entry.erase}")
     outbox = OutboxMessage.__table__
-    session.execute(sa.delete(outbox).where(sa.func.lower(outbox.c.address) == email.lower()))
-    # A group whose contact address was this person's: its contact data were theirs.
+    session.execute(sa.delete(outbox).where(sa.func.lower(outbox.c.address).in_(emails)))
+    # A group whose contact address was one of these people's: its contact data were theirs.
     organisation = Organisation.__table__
-    theirs = sa.func.lower(organisation.c.email) == email.lower()
+    theirs = sa.func.lower(organisation.c.email).in_(emails)
     for contact_name, phone in session.execute(sa.select(organisation.c.contact_name, organisation.c.phone)
                                                .where(theirs)).all():
         done.needles += [contact_name, phone]
     session.execute(sa.update(organisation).where(theirs).values(contact_name="", email="", phone=""))
-    session.expunge(person)
-    session.execute(sa.delete(User.__table__).where(User.__table__.c.id == person_id))
+    for person in people:
+        session.expunge(person)
+    session.execute(sa.delete(accounts).where(accounts.c.id.in_(ids)))
     if scrub_now:
         scrub(session, done.needles)
-    actor_id = by.id if by is not None and by.id != person_id else None
-    _record(session, "user", person_id, f"#{person_id}", actor_id, at,
-            [{"field": "withdrawn", "old": None, "new": len(done.withdrawn)}] if done.withdrawn else [])
     session.expire_all()
     return done
 

@@ -29,6 +29,7 @@ from .models import LastLogin
 
 ERASED_ROLES = (Role.PARTNER, Role.DESK)
 HANDLED = (State.SENT, State.DIGESTED, State.SKIPPED, State.FAILED)
+BATCH = 200  # accounts erased per statement
 
 
 @dataclass
@@ -90,9 +91,10 @@ def run(session: Session, *, at: datetime, months: int, keep_days: int, session_
     since = months_before(at, months)
     report = Report()
     needles: list[str] = []
-    for person in inactive_accounts(session, since):
-        needles += erase.erase_person(session, person, by=None, at=at, scrub_now=False).needles
-        report.accounts += 1
+    inactive = inactive_accounts(session, since)
+    for start in range(0, len(inactive), BATCH):
+        needles += erase.erase_people(session, inactive[start:start + BATCH], by=None, at=at, scrub_now=False).needles
+    report.accounts = len(inactive)
     for organisation in inactive_organisations(session, since):
         needles += erase.erase_contact(session, organisation, by=None, at=at, scrub_now=False)
         report.organisations += 1
