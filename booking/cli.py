@@ -25,6 +25,9 @@ def init_app(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_database)
+    from .privacy import commands as privacy_commands
+
+    privacy_commands.init_app(app)
 
 
 def _check_email(email: str) -> str:

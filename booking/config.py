@@ -63,6 +63,11 @@ class Defaults:
     REMINDER_HOURS = 24  # the group is reminded this long before each approved booking
     DIGEST_HOUR = 7  # daily summaries go out from this hour (house time) on
     BACKUP_KEEP = 14  # `flask backup` keeps this many copies in instance/backups/
+    # Data protection (docs/privacy.md): accounts and groups inactive this long are erased by
+    # `flask retention run`; e-mails sent (or given up) this many days ago are deleted.
+    RETENTION_MONTHS = 24
+    OUTBOX_KEEP_DAYS = 90
+    PRIVACY_CONTACT = ""  # who answers questions about data, shown on /datenschutz (e.g. an address)
     # Operations (docs/operations.md): implicit TLS for mail on port 465, the log's format,
     # host names served besides PUBLIC_URL's, and the worker processes gunicorn runs (set by
     # the shipped gunicorn.conf.py; more than one needs a shared RATELIMIT_STORAGE_URI).

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .models import Booking, Role, Status, User
+from .privacy import PLACEHOLDER_EMAIL
 
 STAFF = frozenset({Role.DESK, Role.MANAGER, Role.ADMIN})
 MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
@@ -76,5 +77,33 @@ def assignable_roles(user: User) -> list[Role]:
 
 
 def can_manage_account(user: User, account: User) -> bool:
-    """A manager looks after partner and desk accounts; an admin after every account."""
-    return allowed(user, "user.manage") and account.role in assignable_roles(user)
+    """A manager looks after partner and desk accounts; an admin after every account (but the
+    placeholder that erased people's bookings point to)."""
+    return (allowed(user, "user.manage") and account.role in assignable_roles(user)
+            and account.email != PLACEHOLDER_EMAIL)
+
+
+# Data protection (booking/privacy/, docs/privacy.md)
+
+def can_export_person(user: User, account: User) -> bool:
+    """One's own data; the house's managers anyone's."""
+    return user.role in MANAGERS or user.id == account.id
+
+
+def can_erase_person(user: User, account: User) -> bool:
+    """Whoever looks after the account (an administrator their own too; never the last one)."""
+    return can_manage_account(user, account)
+
+
+def sees_organisation(user: User, organisation_id: int) -> bool:
+    """Whether a group exists for this user at all: a partner knows only its own (else 404)."""
+    return user.role != Role.PARTNER or user.organisation_id == organisation_id
+
+
+def can_export_organisation(user: User, organisation_id: int) -> bool:
+    """The house's managers any group's data; a partner its own group's."""
+    return user.role in MANAGERS or (user.role == Role.PARTNER and user.organisation_id == organisation_id)
+
+
+def can_erase_organisation(user: User) -> bool:
+    return user.role in MANAGERS

@@ -22,7 +22,8 @@ SUBJECTS = {
     "organisation": _l("Group"),
     "closure": _l("Closure"),
 }
-ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted")}
+ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted"),
+           "exported": _l("data downloaded"), "erased": _l("erased")}  # the last two: booking/privacy/
 FIELDS = {
     "name": _l("Name"), "email": _l("E-mail"), "role": _l("Role"), "organisation_id": _l("Group"),
     "language": _l("Language"), "active": _l("Active"), "password": _l("Password"),

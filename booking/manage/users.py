@@ -18,6 +18,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User
 from ..notify import outbox
+from ..privacy import PLACEHOLDER_EMAIL
 from ..web import get_or_404, requires
 from ..sessions.forms import answer as answer_once
 from ..sessions.forms import repeat_of
@@ -37,6 +38,7 @@ def users():
     rows = db.session.scalars(
         sa.select(User)
         .options(joinedload(User.organisation))
+        .where(User.email != PLACEHOLDER_EMAIL)  # stands for erased people: no one's account
         .order_by(User.active.desc(), User.name, User.email)
     ).all()
     return render_template("manage/users.html", accounts=rows, awaiting_invitation=accounts.awaiting_invitation)

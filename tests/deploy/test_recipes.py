@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ON_POSTGRES, POSTGRES_URL
 from tests.deploy.conftest import DEPLOY, ROOT, unit
 
-UNITS = ("treffpunkt.service", "treffpunkt-outbox.service", "treffpunkt-backup.service")
+UNITS = ("treffpunkt.service", "treffpunkt-outbox.service", "treffpunkt-backup.service", "treffpunkt-retention.service")
 
 
 @pytest.mark.parametrize("name", UNITS)
@@ -32,6 +32,12 @@ def test_the_units_start_the_shipped_config_the_outbox_worker_and_the_backup():
         "/srv/treffpunkt/venv/bin/flask --app booking outbox run")
     assert unit("treffpunkt-backup.service")["Service"]["ExecStart"] == "/srv/treffpunkt/src/deploy/backup-postgres"
     assert unit("treffpunkt-backup.timer")["Timer"]["OnCalendar"] == "*-*-* 03:15:00"
+    # The data-protection clean-up, every night after the backup (docs/privacy.md).
+    assert unit("treffpunkt-retention.service")["Service"]["ExecStart"] == (
+        "/srv/treffpunkt/venv/bin/flask --app booking retention run")
+    assert unit("treffpunkt-retention.service")["Service"]["Type"] == "oneshot"
+    assert unit("treffpunkt-retention.timer")["Timer"]["OnCalendar"] == "*-*-* 04:05:00"
+    assert unit("treffpunkt-retention.timer")["Timer"]["Persistent"] == "true"
     # A wrong setting ends gunicorn with status 4: no restart loop.
     assert unit("treffpunkt.service")["Service"]["RestartPreventExitStatus"] == "4"
 
@@ -39,7 +45,7 @@ def test_the_units_start_the_shipped_config_the_outbox_worker_and_the_backup():
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
 def test_systemd_accepts_the_units(tmp_path):
     venv = Path(sys.prefix)
-    for name in (*UNITS, "treffpunkt-backup.timer"):
+    for name in (*UNITS, "treffpunkt-backup.timer", "treffpunkt-retention.timer"):
         text = (DEPLOY / "systemd" / name).read_text()
         (tmp_path / name).write_text(text.replace("/srv/treffpunkt/venv", str(venv)).replace("/srv/treffpunkt/src", str(ROOT)))
     checked = subprocess.run(["systemd-analyze", "verify", *sorted(str(p) for p in tmp_path.iterdir())],

@@ -41,6 +41,7 @@ NEVER_SHOWN = {
 # Answers that are not HTML, and why no browser reads them as markup (each says nosniff too).
 NOT_HTML = {
     "text/calendar": "a calendar feed: a browser hands it to a calendar program",
+    "application/zip": "a person's or a group's data, sent as a download (Content-Disposition: attachment)",
 }
 
 
@@ -202,6 +203,9 @@ def test_every_route_shows_user_text_as_text(app, client, auth, make, role):
                     response = client.post(url, data=data, headers=headers, follow_redirects=not headers)
                     where = f"{role}: POST {url} {sorted(data)}{' (fragment)' if headers else ''}"
                     assert response.status_code < 500, f"{where}: HTTP {response.status_code}"
+                    if response.mimetype in NOT_HTML:
+                        assert response.headers["X-Content-Type-Options"] == "nosniff", where
+                        continue
                     html = response.get_data(as_text=True)
                     check(html, where)
                     seen |= shown(html, poisoned)

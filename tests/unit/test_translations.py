@@ -7,6 +7,34 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Sources only the house's staff read: their messages need German only. Every other message is
+# partner-facing and needs every language of the house (de ar fa uk tr ru).
+STAFF_ONLY = (
+    "booking/manage/**",
+    "templates/manage/**",
+    "booking/operations/**",
+    "templates/operations/**",
+    "templates/lobby/screens.html",
+    "booking/lobby/forms.py",
+    "templates/notify/undelivered.html",
+    # Erasing a person or a group's contact data: the house's managers only.
+    "booking/privacy/erase.py",
+    "booking/privacy/erasing.py",
+    "booking/privacy/forms.py",
+    "templates/privacy/erase_*.html",
+    "templates/privacy/_erase_*.html",
+)
+
+
+def is_staff_only(path: str) -> bool:
+    return any(Path(path).match(pattern) or path.startswith(pattern.removesuffix("**"))
+               for pattern in STAFF_ONLY)
+
+
+def test_every_staff_only_pattern_names_sources():
+    for pattern in STAFF_ONLY:
+        assert any(ROOT.glob(pattern)), f"STAFF_ONLY names {pattern}, which matches no file"
+
 
 def source_messages() -> set[str]:
     method_map = [("booking/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
