@@ -26,7 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, DESK_EMAIL, QueryCounter, Timing, bench_config, build_house, logged_in, measure  # noqa: E402
+from common import (ROOT, DESK_EMAIL, QueryCounter, Timing, bench_config, build_house, forget_kept,  # noqa: E402
+                    logged_in, measure)
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
@@ -155,6 +156,7 @@ def main(argv=None) -> int:
         engine = db.engine
     counter = QueryCounter(engine)
     results = {}
+    forget = forget_kept(app)
     with logged_in(app, DESK_EMAIL) as client:
         anonymous = app.test_client()
         for label, day in (("first", first_day), ("last", last_day)):
@@ -162,11 +164,17 @@ def main(argv=None) -> int:
             timings = [
                 measure(client, counter, f"board page ({label} year)", page, args.runs, warmups=5),
                 measure(client, counter, f"board fragment ({label} year)", page, args.runs, warmups=5, headers=HTMX),
+                measure(client, counter, "  after a change: page", page, args.runs, warmups=5, before=forget),
+                measure(client, counter, "  after a change: fragment", page, args.runs, warmups=5, headers=HTMX,
+                        before=forget),
                 not_modified(client, counter, page, args.runs),
                 measure(anonymous, counter, "login page", "/login", args.runs, warmups=5),
             ]
             results[label] = timings
-        plans = {label: plan(app, client, counter, day) for label, day in (("first", first_day), ("last", last_day))}
+        plans = {}
+        for label, day in (("first", first_day), ("last", last_day)):
+            forget()
+            plans[label] = plan(app, client, counter, day)
     counter.close()
     with open("/proc/loadavg") as f:
         load_after = " ".join(f.read().split()[:3])
@@ -178,8 +186,8 @@ def main(argv=None) -> int:
             print(row(t))
     print(f"  (medians; load average after the run {load_after})")
     print()
-    first_page, first_fragment, first_304, first_login = results["first"]
-    last_page, last_fragment, last_304, last_login = results["last"]
+    first_page, first_fragment, first_cold, first_cold_fragment, first_304, first_login = results["first"]
+    last_page, last_fragment, last_cold, last_cold_fragment, last_304, last_login = results["last"]
     login_cpu = statistics.median([*first_login.cpu_ms, *last_login.cpu_ms])
     print("Goals: " + GOALS)
     print(f"  board CPU a page            {last_page.cpu_median:.2f} ms (last year), {first_page.cpu_median:.2f} ms (first)")
@@ -189,9 +197,13 @@ def main(argv=None) -> int:
     print(f"  last / first year (wall)    page {last_page.median / first_page.median:.2f}")
     print(f"  board / login (CPU)         {last_page.cpu_median / login_cpu:.2f} (page), "
           f"{last_fragment.cpu_median / login_cpu:.2f} (fragment)")
+    print(f"  after a change (CPU)        page {last_cold.cpu_median:.2f} ms, fragment {last_cold_fragment.cpu_median:.2f} ms"
+          f" (last year); page {first_cold.cpu_median:.2f} ms (first); last / first {last_cold.cpu_median / first_cold.cpu_median:.2f};"
+          f" board / login {last_cold.cpu_median / login_cpu:.2f}")
     print(f"  304                         {last_304.median:.2f} ms wall, {last_304.cpu_median:.2f} ms CPU,"
           f" {last_304.query_count} queries")
-    print(f"  queries first / last year   {first_page.query_count} / {last_page.query_count}")
+    print(f"  queries first / last year   {first_page.query_count} / {last_page.query_count};"
+          f" after a change {first_cold.query_count} / {last_cold.query_count}")
     print()
     for label, day in (("first", first_day), ("last", last_day)):
         print(f"Plan of the board's query, {label} year ({day}):")

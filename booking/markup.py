@@ -31,6 +31,14 @@ def piece(template: LiteralString, /, **values: object) -> Markup:
     return Markup(template.format_map({name: escape(value) for name, value in values.items()}))
 
 
+def template(name: LiteralString, context: dict) -> Markup:
+    """One of the app's own templates rendered alone, autoescaped like every page, as a piece of a
+    page (the board's fragment, kept between requests by booking/freshness.py)."""
+    from flask import current_app
+
+    return Markup(current_app.jinja_env.get_template(name).render(context))
+
+
 def joined(pieces: Iterable[object], separator: LiteralString = "") -> Markup:
     """The pieces one after the other; a plain string among them is escaped."""
     return Markup(separator).join(pieces)
