@@ -156,7 +156,7 @@ def kept() -> Kept:
 
     store = current_app.extensions.get("freshness.kept")
     if store is None:
-        store = current_app.extensions.setdefault("freshness.kept", Kept(current_app.config.get("KEPT_FRAGMENTS", 64)))
+        store = current_app.extensions.setdefault("freshness.kept", Kept(current_app.config["KEPT_FRAGMENTS"]))
     return store
 
 
