@@ -132,6 +132,13 @@ class Kept:
         self._fragments: OrderedDict[tuple, str] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, key: tuple) -> str | None:
+        with self._lock:
+            found = self._fragments.get(key)
+            if found is not None:
+                self._fragments.move_to_end(key)
+            return found
+
     def get(self, key: tuple, render: Callable[[], str]) -> str:
         with self._lock:
             found = self._fragments.get(key)

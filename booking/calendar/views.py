@@ -121,6 +121,8 @@ def week():
     tag = _tag("week")
     if (unchanged := freshness.not_modified(tag)) is not None:
         return unchanged
+    if (kept := _kept_answer(tag, "calendar/week.html", "partials/_week.html")) is not None:
+        return kept  # rendered before for this version of the house: no query, no form
     form = WeekForm(formdata=request.args)
     all_active = _choices(db.session.scalars(sa.select(Resource).where(Resource.active)).all())
     context = dict(form=form, all_resources=all_active, kinds=list(ResourceKind), today=today())
@@ -163,6 +165,8 @@ def month():
     tag = _tag("month")
     if (unchanged := freshness.not_modified(tag)) is not None:
         return unchanged
+    if (kept := _kept_answer(tag, "calendar/month.html", "partials/_month.html")) is not None:
+        return kept  # rendered before for this version of the house: no query, no form
     form = MonthForm(formdata=request.args)
     context = dict(form=form, today=today())
     if not form.validate():
@@ -207,10 +211,11 @@ def _tag(view: str) -> str:
     return freshness.etag(view, part, *freshness.viewer(), repr(asked), local(at).date().isoformat())
 
 
-def _kept_answer(tag: str, page_template: str, partial_template: str, make_context):
+def _kept_answer(tag: str, page_template: str, partial_template: str, make_context=None):
     """The fragment rendered once per version of the house (booking/freshness.py), alone for htmx
-    or inside its page."""
+    or inside its page. Without `make_context`: the kept answer, or None if there is none yet."""
     page = not is_htmx()
+    key = (tag, partial_template)
 
     def render_fragment():
         context = make_context()
@@ -218,7 +223,12 @@ def _kept_answer(tag: str, page_template: str, partial_template: str, make_conte
             context["page"] = True
         return markup.template(partial_template, context)
 
-    fragment = freshness.kept().get((tag, partial_template), render_fragment)
+    if make_context is None:
+        fragment = freshness.kept().peek(key)
+        if fragment is None:
+            return None
+    else:
+        fragment = freshness.kept().get(key, render_fragment)
     html = render_template(page_template, fragment=fragment) if page else fragment
     return freshness.tagged(make_response(html), tag)
 
