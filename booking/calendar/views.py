@@ -15,10 +15,10 @@ from ..availability import busy_overlapping, house_hours, overlapping, situation
 from ..clock import day_bounds, local, now, today
 from ..extensions import db
 from ..i18n import weekday_names
-from ..models import Booking, Closure, Organisation, Resource, ResourceKind, Role, Status, User
+from ..models import LONGEST_DAY, Booking, Closure, Organisation, Resource, ResourceKind, Role, Status, User
 from ..rules import LONGEST_BUSY, Limits
 from ..web import is_htmx, render, requires
-from . import gaps, month as monthwork, week as weekwork
+from . import gaps, month as monthwork, sqltime, week as weekwork
 from .forms import FreeForm, MonthForm, WeekForm
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -185,11 +185,21 @@ def _month_context(year: int, number: int, weeks, context: dict) -> dict:
     start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
     resources = db.session.execute(
         sa.select(Resource.id, Resource.kind, Resource.quantity).where(Resource.active)).all()
-    rows = db.session.execute(
-        sa.select(Booking.resource_id, Booking.starts_at, Booking.ends_at, Booking.units)
-        .where(Booking.status == Status.APPROVED, overlapping(start, end))
+    dialect = db.engine.dialect.name
+    day = sqltime.house_day(Booking.starts_at, start - LONGEST_DAY, end, dialect)
+    seconds = sqltime.seconds_between(Booking.starts_at, Booking.ends_at, dialect)
+    # Bookings of at most a day, summed per resource and day by the database; the few longer ones as rows.
+    per_day = db.session.execute(
+        sa.select(Booking.resource_id, day, sa.func.sum(seconds), sa.func.sum(seconds * Booking.units))
+        .where(Booking.status == Status.APPROVED, overlapping(start, end), Booking.multi_day == sa.false())
+        .group_by(Booking.resource_id, day)
     ).all()
-    fills = monthwork.fullness(days, resources, house_hours(db.session), rows)
+    long_bookings = db.session.execute(
+        sa.select(Booking.resource_id, Booking.starts_at, Booking.ends_at, Booking.units)
+        .where(Booking.status == Status.APPROVED, Booking.multi_day == sa.true(),
+               Booking.ends_at > start, Booking.starts_at < end)
+    ).all()
+    fills = monthwork.fullness(days, resources, house_hours(db.session), per_day, long_bookings)
     first = date(year, number, 1)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
