@@ -5,7 +5,10 @@ on SQLite (a file under bench/out/) or on PostgreSQL (a scratch database named o
 line), logs in as the front desk and times through Flask's test client, for the busiest day
 of the first year and of the last:
 
-* the board page, the htmx fragment, and the 304 the live board gets when nothing changed;
+* the board page and the htmx fragment as served while nothing changes (kept, see
+  booking/freshness.py), as rendered again after a change (the kept page dropped, the pieces of
+  unchanged bookings still kept), and as rendered for a day never shown before (nothing kept);
+* the 304 the live board gets when nothing changed;
 * the app's own login page, in the same run, as the yardstick (board / login ratio);
 
 with median wall and CPU time and the statements each request runs, and the plan of the
@@ -26,12 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, DESK_EMAIL, QueryCounter, Timing, bench_config, build_house, logged_in, measure  # noqa: E402
+from common import (ROOT, DESK_EMAIL, QueryCounter, Timing, bench_config, build_house, forget_kept,  # noqa: E402
+                    logged_in, measure)
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from booking import create_app  # noqa: E402
+from booking.board import present  # noqa: E402
 from booking.clock import HOUSE_TZ  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.models import Booking, Status  # noqa: E402
@@ -155,6 +160,11 @@ def main(argv=None) -> int:
         engine = db.engine
     counter = QueryCounter(engine)
     results = {}
+    forget = forget_kept(app)
+
+    def never():
+        forget()
+        present.forget()
     with logged_in(app, DESK_EMAIL) as client:
         anonymous = app.test_client()
         for label, day in (("first", first_day), ("last", last_day)):
@@ -162,11 +172,18 @@ def main(argv=None) -> int:
             timings = [
                 measure(client, counter, f"board page ({label} year)", page, args.runs, warmups=5),
                 measure(client, counter, f"board fragment ({label} year)", page, args.runs, warmups=5, headers=HTMX),
+                measure(client, counter, "  after a change: page", page, args.runs, warmups=5, before=forget),
+                measure(client, counter, "  after a change: fragment", page, args.runs, warmups=5, headers=HTMX,
+                        before=forget),
+                measure(client, counter, "  never shown before: page", page, args.runs, warmups=5, before=never),
                 not_modified(client, counter, page, args.runs),
                 measure(anonymous, counter, "login page", "/login", args.runs, warmups=5),
             ]
             results[label] = timings
-        plans = {label: plan(app, client, counter, day) for label, day in (("first", first_day), ("last", last_day))}
+        plans = {}
+        for label, day in (("first", first_day), ("last", last_day)):
+            forget()
+            plans[label] = plan(app, client, counter, day)
     counter.close()
     with open("/proc/loadavg") as f:
         load_after = " ".join(f.read().split()[:3])
@@ -178,8 +195,8 @@ def main(argv=None) -> int:
             print(row(t))
     print(f"  (medians; load average after the run {load_after})")
     print()
-    first_page, first_fragment, first_304, first_login = results["first"]
-    last_page, last_fragment, last_304, last_login = results["last"]
+    first_page, first_fragment, first_cold, first_cold_fragment, first_never, first_304, first_login = results["first"]
+    last_page, last_fragment, last_cold, last_cold_fragment, last_never, last_304, last_login = results["last"]
     login_cpu = statistics.median([*first_login.cpu_ms, *last_login.cpu_ms])
     print("Goals: " + GOALS)
     print(f"  board CPU a page            {last_page.cpu_median:.2f} ms (last year), {first_page.cpu_median:.2f} ms (first)")
@@ -189,9 +206,15 @@ def main(argv=None) -> int:
     print(f"  last / first year (wall)    page {last_page.median / first_page.median:.2f}")
     print(f"  board / login (CPU)         {last_page.cpu_median / login_cpu:.2f} (page), "
           f"{last_fragment.cpu_median / login_cpu:.2f} (fragment)")
+    print(f"  after a change (CPU)        page {last_cold.cpu_median:.2f} ms, fragment {last_cold_fragment.cpu_median:.2f} ms"
+          f" (last year); page {first_cold.cpu_median:.2f} ms (first); last / first {last_cold.cpu_median / first_cold.cpu_median:.2f};"
+          f" board / login {last_cold.cpu_median / login_cpu:.2f}")
+    print(f"  never shown before (CPU)    page {last_never.cpu_median:.2f} ms (last year), {first_never.cpu_median:.2f} ms"
+          f" (first); board / login {last_never.cpu_median / login_cpu:.2f}")
     print(f"  304                         {last_304.median:.2f} ms wall, {last_304.cpu_median:.2f} ms CPU,"
           f" {last_304.query_count} queries")
-    print(f"  queries first / last year   {first_page.query_count} / {last_page.query_count}")
+    print(f"  queries first / last year   {first_page.query_count} / {last_page.query_count};"
+          f" after a change {first_cold.query_count} / {last_cold.query_count}")
     print()
     for label, day in (("first", first_day), ("last", last_day)):
         print(f"Plan of the board's query, {label} year ({day}):")

@@ -480,11 +480,15 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def measure(
-    client, counter: QueryCounter, label: str, url: str, runs: int, warmups: int = 3, headers: dict | None = None
+    client, counter: QueryCounter, label: str, url: str, runs: int, warmups: int = 3, headers: dict | None = None,
+    before=None,
 ) -> Timing:
-    """GET `url` warmups + runs times; keep the wall time, SQL time and query count of the runs."""
+    """GET `url` warmups + runs times; keep the wall time, SQL time and query count of the runs.
+    `before` (untimed) runs before each request: `forget_kept(app)` times a render as after a change."""
     timing = Timing(label, url)
     for n in range(warmups + runs):
+        if before is not None:
+            before()
         counter.reset()
         started, cpu_started = timer.perf_counter(), timer.process_time()
         response = client.get(url, headers=headers)
@@ -500,6 +504,12 @@ def measure(
         timing.size = len(response.data)
         timing.statements = list(counter.statements)
     return timing
+
+
+def forget_kept(app):
+    """Drop the pages the app keeps per version of the house: the next request renders as the
+    first one after a change does."""
+    return lambda: app.extensions.get("freshness.kept") and app.extensions["freshness.kept"].clear()
 
 
 @contextmanager

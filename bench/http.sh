@@ -4,7 +4,8 @@
 #   bench/http.sh [DATABASE_URL]      (default: the 100,000-booking SQLite house of bench/board.py)
 #
 # Cells: the board page as the logged-in front desk at 8 connections and at 1, and the live
-# board's poll when nothing changed (304) at 8 connections. `uptime` is printed before each
+# board's poll when nothing changed (304) at 8 connections; then, with nothing kept
+# (TREFFPUNKT_KEPT_FRAGMENTS=0), the board rendered for every request at 8 and at 1. `uptime` is printed before each
 # cell: the figures mean little without the load they were measured under.
 # Uses the shipped gunicorn.conf.py when the checkout has one, else the same settings as flags.
 set -euo pipefail
@@ -76,3 +77,11 @@ curl -s -H "$COOKIE" "$BOARD" >/dev/null  # warm both workers' caches
 cell "board page, desk, 8 connections" -t 2 -c 8 -H "$COOKIE" "$BOARD"
 cell "board page, desk, 1 connection" -t 1 -c 1 -H "$COOKIE" "$BOARD"
 cell "304: live board unchanged, 8 connections" -t 2 -c 8 -H "$COOKIE" -H "HX-Request: true" -H "If-None-Match: $TAG" "$BOARD"
+
+# The same board rendered for every request, as the first request after each change is.
+kill $SERVER; wait $SERVER 2>/dev/null || true
+TREFFPUNKT_KEPT_FRAGMENTS=0 "$ROOT/.venv/bin/gunicorn" "${GUNICORN[@]}" --log-level warning app:app &
+SERVER=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break; sleep 0.2; done
+cell "board page rendered for each request (nothing kept), 8 connections" -t 2 -c 8 -H "$COOKIE" "$BOARD"
+cell "board page rendered for each request (nothing kept), 1 connection" -t 1 -c 1 -H "$COOKIE" "$BOARD"

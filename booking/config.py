@@ -30,6 +30,9 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
     LOGIN_LIMIT_ADDRESS = "100 per 15 minutes"
+    # Live pages (board, week, month) rendered per version of the house and kept, per process
+    # (booking/freshness.py); 0 renders every request.
+    KEPT_FRAGMENTS = 64
     LOGIN_SESSION_DAYS = 30  # a login lasts at most this long; logging out ends it at once
     # E-mail: with MAIL_SERVER unset, every message is written to instance/outbox/ as an .eml file.
     MAIL_SERVER = ""

@@ -19,6 +19,9 @@ other way round.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Response, g, make_response, request, session
@@ -100,12 +103,68 @@ def init_app(session_factory) -> None:
     sa.event.listen(session_factory, "after_rollback", _forget)
 
 
+_VERSION = sa.select(HouseVersion.counter).where(HouseVersion.id == 1)
+
+
 def version() -> int:
-    """The house's change counter, read once per request."""
+    """The house's change counter, read once per request (with the login, when there is one)."""
     if "house_version" not in g:
-        found = db.session.scalar(sa.select(HouseVersion.counter).where(HouseVersion.id == 1))
-        g.house_version = found or 0
+        g.house_version = db.session.scalar(_VERSION) or 0
     return g.house_version
+
+
+def remember_version(counter: int) -> None:
+    """The counter as the request's first query read it (the login's, sessions/views.py)."""
+    g.setdefault("house_version", counter)
+
+
+class Kept:
+    """Rendered fragments of live pages, kept in this process by their ETag.
+
+    A tag names the house's version and everything the fragment varies by, so a kept fragment
+    is exactly what rendering again would give; once the house changes, its tags change and the
+    old fragments are never asked for again (the oldest are dropped beyond `size`). What is kept
+    must not hold anything of one browser's session (no form tokens): the tag does not name it.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._fragments: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def peek(self, key: tuple) -> str | None:
+        with self._lock:
+            found = self._fragments.get(key)
+            if found is not None:
+                self._fragments.move_to_end(key)
+            return found
+
+    def get(self, key: tuple, render: Callable[[], str]) -> str:
+        with self._lock:
+            found = self._fragments.get(key)
+            if found is not None:
+                self._fragments.move_to_end(key)
+                return found
+        made = render()
+        with self._lock:
+            self._fragments[key] = made
+            while len(self._fragments) > self.size:
+                self._fragments.popitem(last=False)
+        return made
+
+    def clear(self) -> None:
+        with self._lock:
+            self._fragments.clear()
+
+
+def kept() -> Kept:
+    """This app's kept fragments (one store per app and process)."""
+    from flask import current_app
+
+    store = current_app.extensions.get("freshness.kept")
+    if store is None:
+        store = current_app.extensions.setdefault("freshness.kept", Kept(current_app.config["KEPT_FRAGMENTS"]))
+    return store
 
 
 def viewer() -> tuple[str, ...]:

@@ -28,7 +28,27 @@ def piece(template: LiteralString, /, **values: object) -> Markup:
     (`Markup(template).format` escapes too, but parses the template in Python on every call:
     several times slower, on the board's hundreds of blocks.)
     """
-    return Markup(template.format_map({name: escape(value) for name, value in values.items()}))
+    return Markup(template.format_map({name: _escaped(value) for name, value in values.items()}))
+
+
+def _escaped(value: object) -> str:
+    """A value as text in HTML: escaped, unless it is markup already (a piece, an escaped
+    translation). Plain strings and numbers skip markupsafe's wrapper: the board has thousands."""
+    kind = type(value)
+    if kind is str:  # as markupsafe escapes it, character for character
+        return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+                .replace("'", "&#39;").replace('"', "&#34;"))
+    if kind is int:
+        return str(value)
+    return escape(value)
+
+
+def template(name: LiteralString, context: dict) -> Markup:
+    """One of the app's own templates rendered alone, autoescaped like every page, as a piece of a
+    page (the board's fragment, kept between requests by booking/freshness.py)."""
+    from flask import current_app
+
+    return Markup(current_app.jinja_env.get_template(name).render(context))
 
 
 def joined(pieces: Iterable[object], separator: LiteralString = "") -> Markup:

@@ -143,37 +143,70 @@ def block_html(shown: Shown, words: Words) -> Markup:
     """One booking on the grid: `<li id="board-block-N" ...>`."""
     e, t = shown.entry, shown.text
     if not e.detailed:
-        return markup.piece(
-            '<li id="board-block-{id}" title="{summary}" class="{css}"><span class="block__org">{booked}</span>'
-            '<span class="block__meta">{when}</span></li>',
-            id=int(e.id), summary=t.summary, css=shown.css, booked=words.booked, when=t.when)
-    if words.detail_prefix:  # the block opens the booking's page for those who may see it
-        org = markup.piece('<a href="{prefix}{id}">{org}</a>', prefix=words.detail_prefix, id=int(e.id),
-                           org=e.organisation)
-    else:
-        org = e.organisation
-    return markup.piece(
-        '<li id="board-block-{id}" title="{summary}" class="{css}"><span class="block__org">{org}</span>'
-        '<span class="block__title">{title}</span><span class="block__meta">{when}{count}</span></li>',
-        id=int(e.id), summary=t.summary, css=shown.css, org=org, title=e.title, when=t.when,
-        count=f" · {t.count}" if t.count else "")
+        return _private_block(int(e.id), t.summary, shown.css, words.booked, t.when)
+    return _block(int(e.id), t.summary, shown.css, words.detail_prefix, e.organisation, e.title, t.when, t.count)
 
 
 def item_html(shown: Shown, words: Words) -> Markup:
     """One line of the day's list in time order."""
     e, t = shown.entry, shown.text
-    running = markup.piece(' <span class="agenda__now">{now}</span>', now=words.now) if shown.running else ""
+    now = words.now if shown.running else ""
     if not e.detailed:
-        return markup.piece(
-            '<li class="{css}"><span class="agenda__time">{when}</span> '
-            '<span class="agenda__where">{where}{running}</span> <span class="agenda__what">{booked}</span></li>',
-            css=shown.css, when=t.when, where=shown.resource_name, running=running, booked=words.booked)
+        return _private_item(shown.css, t.when, shown.resource_name, now, words.booked)
+    return _item(shown.css, t.when, shown.resource_name, now, e.organisation, e.title, t.count)
+
+
+# The pieces are kept by everything they are made of: after a change to the house, the board is
+# rendered again, but most of its bookings look as before and are not escaped and formatted again.
+
+@lru_cache(maxsize=8192)
+def _private_block(id: int, summary: str, css: str, booked: str, when: str) -> Markup:
+    return markup.piece(
+        '<li id="board-block-{id}" title="{summary}" class="{css}"><span class="block__org">{booked}</span>'
+        '<span class="block__meta">{when}</span></li>',
+        id=id, summary=summary, css=css, booked=booked, when=when)
+
+
+@lru_cache(maxsize=8192)
+def _block(id: int, summary: str, css: str, prefix: str, organisation: str, title: str, when: str,
+           count: str) -> Markup:
+    if prefix:  # the block opens the booking's page for those who may see it
+        org = markup.piece('<a href="{prefix}{id}">{org}</a>', prefix=prefix, id=id, org=organisation)
+    else:
+        org = organisation
+    return markup.piece(
+        '<li id="board-block-{id}" title="{summary}" class="{css}"><span class="block__org">{org}</span>'
+        '<span class="block__title">{title}</span><span class="block__meta">{when}{count}</span></li>',
+        id=id, summary=summary, css=css, org=org, title=title, when=when,
+        count=f" · {count}" if count else "")
+
+
+def forget() -> None:
+    """Drop the kept pieces (the benchmarks time a board never shown before)."""
+    for kept in (_private_block, _block, _private_item, _item):
+        kept.cache_clear()
+
+
+def _now(now: str):
+    return markup.piece(' <span class="agenda__now">{now}</span>', now=now) if now else ""
+
+
+@lru_cache(maxsize=8192)
+def _private_item(css: str, when: str, where: str, now: str, booked: str) -> Markup:
+    return markup.piece(
+        '<li class="{css}"><span class="agenda__time">{when}</span> '
+        '<span class="agenda__where">{where}{running}</span> <span class="agenda__what">{booked}</span></li>',
+        css=css, when=when, where=where, running=_now(now), booked=booked)
+
+
+@lru_cache(maxsize=8192)
+def _item(css: str, when: str, where: str, now: str, organisation: str, title: str, count: str) -> Markup:
     return markup.piece(
         '<li class="{css}"><span class="agenda__time">{when}</span> '
         '<span class="agenda__where">{where}{running}</span> '
         '<span class="agenda__what"><strong>{org}</strong> · {title}{count}</span></li>',
-        css=shown.css, when=t.when, where=shown.resource_name, running=running, org=e.organisation,
-        title=e.title, count=f" · {t.count}" if t.count else "")
+        css=css, when=when, where=where, running=_now(now), org=organisation,
+        title=title, count=f" · {count}" if count else "")
 
 
 def free_slots_html(resource, blocks, hours, day: date, new_request_url: str) -> Markup:

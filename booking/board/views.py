@@ -150,6 +150,25 @@ def day():
         return render("board/day.html", "partials/_board.html", status=422, form=form, day=None, today=house_today)
 
     shown = asked
+    live_url = url_for("board.day", **({"date": shown.isoformat()} if request.args.get("date") else {}))
+    highlight = freshness.changed_since()
+    page = not is_htmx()
+
+    def render_board():
+        # The fragment needs none of the layout's forms: it is rendered without the context processors.
+        return markup.template("partials/_board.html", _board(form, shown, house_today, at, live_tag, live_url,
+                                                              highlight, page))
+
+    # The same board for everyone its tag names: rendered once per version of the house.
+    board = freshness.kept().get((live_tag, live_url, highlight, page), render_board)
+    if not page:
+        return freshness.tagged(board, tag)
+    return freshness.tagged(render_template("board/day.html", board=board, day=shown), tag)
+
+
+def _board(form, shown: date, house_today: date, at: datetime, live_tag: str, live_url: str,
+           highlight: bool, page: bool) -> dict:
+    """Everything the board's fragment shows."""
     resources = active_resources()
     active = {r.id: r for r in resources}
     viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
@@ -165,15 +184,12 @@ def day():
         hours=grid.HOURS,
         max_lanes=grid.MAX_LANES,
         live_tag=live_tag,
-        live_url=url_for("board.day", **({"date": shown.isoformat()} if request.args.get("date") else {})),
-        highlight=freshness.changed_since(),
+        live_url=live_url,
+        highlight=highlight,
     )
-    if is_htmx():
-        # The fragment needs none of the layout's forms: render it without the context processors.
-        html = current_app.jinja_env.get_template("partials/_board.html").render(context)
-    else:
-        html = render_template("board/day.html", **context)
-    return freshness.tagged(html, tag)
+    if page:
+        context["page"] = True
+    return context
 
 
 def _layout(shown: date, house_today: date, at: datetime, resources, entries: list[Entry],

@@ -5,15 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, current_app, make_response, render_template, request, url_for
+from flask import Response, abort, current_app, make_response, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional
 
-from .. import policy
-from ..clock import now
+from .. import freshness, policy
+from ..clock import day_bounds, now, today
 from ..extensions import db
 from ..forms import EmptyForm, Form
 from ..labels import STATUS
@@ -123,9 +123,13 @@ def feed(feed_token: str):
     found = feeds.find(db.session, feed_token)
     if found is None:
         abort(404)
-    at = now()
-    bookings = feeds.bookings_for(db.session, found, at)
+    day = today()
     language = language_of(found.user)  # one the house speaks, whatever the row holds
+    house = feeds.house_tag(found, house_version=freshness.version(), day=day, language=language, domain=_domain())
+    held = next((t for t in request.if_none_match.as_set() if t.startswith(house + "-")), None)
+    if held is not None:  # nothing in the house changed since this copy was sent
+        return freshness.tagged(Response(status=304), held, vary="")
+    bookings = feeds.bookings_for(db.session, found, day_bounds(day)[0])
     with force_locale(language):
         if found.kind == FeedKind.ORGANISATION:
             name = _("Treffpunkt: %(name)s", name=found.organisation.name)
@@ -133,18 +137,19 @@ def feed(feed_token: str):
             name = _("Treffpunkt: %(name)s", name=found.resource.name)
         else:
             name = _("Treffpunkt: requests to decide")
-        tag = feeds.fingerprint(found, bookings, name=name, domain=_domain(), language=language)
-        if tag in request.if_none_match:
-            body = b""  # unchanged: make_conditional answers 304 without building the file
-        else:
-            body = feeds.calendar(
-                found, bookings, name=name, domain=_domain(), language=language, busy_word=_("Booked"),
-                describe=lambda b: f"{b.resource.name} · {STATUS[b.status]}",
-            )
+        # The house changed, but perhaps not this feed: then 304 all the same, with the new tag.
+        content = feeds.fingerprint(found, bookings, name=name, domain=_domain(), language=language)
+        tag = f"{house}-{content}"
+        if any(t.endswith("-" + content) for t in request.if_none_match.as_set()):
+            return freshness.tagged(Response(status=304), tag, vary="")
+        body = feeds.calendar(
+            found, bookings, name=name, domain=_domain(), language=language, busy_word=_("Booked"),
+            describe=lambda b: f"{b.resource.name} · {STATUS[b.status]}",
+        )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.set_etag(tag)
-    return response.make_conditional(request)
+    return response
 
 
 # Feed addresses carry their token: keep them out of the server's logs.

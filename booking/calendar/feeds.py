@@ -76,7 +76,8 @@ def find(session: Session, token: str) -> FeedToken | None:
 
 
 def bookings_for(session: Session, feed: FeedToken, at: datetime) -> Sequence[Booking]:
-    """The bookings a feed carries, in time order: one query."""
+    """The bookings a feed carries, in time order: one query. `at` is the start of the house's day:
+    the window moves once a day."""
     query = (sa.select(Booking).options(joinedload(Booking.resource), joinedload(Booking.organisation))
              .where(Booking.ends_at > at - HISTORY).order_by(Booking.starts_at, Booking.id))
     if feed.kind == FeedKind.ORGANISATION:
@@ -92,6 +93,15 @@ def detailed(feed: FeedToken, booking: Booking) -> bool:
     """A partner group's feed of a resource shows only that it is busy, unless it is the group's own."""
     user = feed.user
     return user.role in STAFF or booking.organisation_id == user.organisation_id
+
+
+def house_tag(feed: FeedToken, *, house_version: int, day, language: str, domain: str) -> str:
+    """The first half of a feed's entity tag: the house's version and the day (the feed's window
+    moves by days), and what else the feed depends on. While it is the same, nothing in the feed
+    can have changed, and a poll is answered 304 without reading a booking."""
+    raw = repr((house_version, day.isoformat(), feed.id, feed.kind, feed.user.role, feed.user.organisation_id,
+                language, domain))
+    return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
 
 def fingerprint(feed: FeedToken, bookings: Sequence[Booking], *, name: str, domain: str, language: str) -> str:

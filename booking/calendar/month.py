@@ -40,9 +40,15 @@ def weeks(year: int, month: int) -> list[list[date]]:
 
 
 def fullness(days: Sequence[date], resources: Iterable, hours: WeekHours,
-             bookings: Iterable[tuple[int, datetime, datetime, int]]) -> dict[date, dict[ResourceKind, Fill]]:
-    """For each day and kind: booked share of the open time. `bookings` are (resource_id,
-    starts_at, ends_at, units) of approved bookings."""
+             per_day: Iterable[tuple[int, date, float, float]],
+             long_bookings: Iterable[tuple[int, datetime, datetime, int]] = ()) -> dict[date, dict[ResourceKind, Fill]]:
+    """For each day and kind: booked share of the open time.
+
+    `per_day` holds, for each resource and house day, the seconds its approved bookings of at
+    most a day take (and the same times their units): summed by the database, as those bookings
+    lie within the opening hours of their day. `long_bookings` are (resource_id, starts_at,
+    ends_at, units) of the approved ones longer than a day (a plot's season), spread here over
+    the days they cover."""
     resources = list(resources)
     bounds = {day: day_bounds(day) for day in days}
     windows: dict[tuple[int, date], tuple[datetime, datetime]] = {}
@@ -66,7 +72,15 @@ def fullness(days: Sequence[date], resources: Iterable, hours: WeekHours,
     used: dict[tuple[date, ResourceKind], float] = defaultdict(float)
     first, last = days[0], days[-1]
     kinds = {r.id: (r.kind, r.kind == ResourceKind.EQUIPMENT) for r in resources}
-    for resource_id, starts_at, ends_at, units in bookings:
+    for resource_id, day, seconds, unit_seconds in per_day:
+        found = kinds.get(resource_id)
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        if found is None or (resource_id, day) not in windows:
+            continue
+        kind, counted = found
+        used[(day, kind)] += unit_seconds if counted else seconds
+    for resource_id, starts_at, ends_at, units in long_bookings:
         found = kinds.get(resource_id)
         if found is None:
             continue

@@ -6,19 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import policy
+from .. import freshness, markup, policy
 from ..availability import busy_overlapping, house_hours, overlapping, situation
-from ..clock import day_bounds, now, today
+from ..clock import day_bounds, local, now, today
 from ..extensions import db
 from ..i18n import weekday_names
-from ..models import Booking, Closure, Organisation, Resource, ResourceKind, Role, Status, User
+from ..models import LONGEST_DAY, Booking, Closure, Organisation, Resource, ResourceKind, Role, Status, User
 from ..rules import LONGEST_BUSY, Limits
-from ..web import render, requires
-from . import gaps, month as monthwork, week as weekwork
+from ..web import is_htmx, render, requires
+from . import gaps, month as monthwork, sqltime, week as weekwork
 from .forms import FreeForm, MonthForm, WeekForm
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -118,6 +118,11 @@ def _choices(resources: list[Resource]) -> list[Resource]:
 @requires("board.view")
 def week():
     """One resource's week, or every resource of a kind: days as columns, hours as rows."""
+    tag = _tag("week")
+    if (unchanged := freshness.not_modified(tag)) is not None:
+        return unchanged
+    if (kept := _kept_answer(tag, "calendar/week.html", "partials/_week.html")) is not None:
+        return kept  # rendered before for this version of the house: no query, no form
     form = WeekForm(formdata=request.args)
     all_active = _choices(db.session.scalars(sa.select(Resource).where(Resource.active)).all())
     context = dict(form=form, all_resources=all_active, kinds=list(ResourceKind), today=today())
@@ -144,20 +149,24 @@ def week():
         return _bad("calendar/week.html", "partials/_week.html",
                     _("Please choose a date between %(a)s and %(b)s.", a=2000, b=2100), days=None, **context)
     link = {"resource": single.id} if single else {"kind": kind.value}
-    return render(
-        "calendar/week.html", "partials/_week.html",
+    return _kept_answer(tag, "calendar/week.html", "partials/_week.html", lambda: dict(
         days=days, single=single, kind=kind, link=link, shown=shown, error=None,
         previous_week=days[0] - timedelta(days=7) if days[0] - timedelta(days=7) >= FIRST_DAY else None,
         next_week=days[0] + timedelta(days=7) if days[-1] + timedelta(days=7) <= LAST_DAY else None,
         may_request=policy.allowed(current_user, "request.create"),
         **_week_context(resources, days, single), **context,
-    )
+    ))
 
 
 @bp.get("/month")
 @requires("board.view")
 def month():
     """The house's month: one cell per day with how full each kind is; a day opens its board."""
+    tag = _tag("month")
+    if (unchanged := freshness.not_modified(tag)) is not None:
+        return unchanged
+    if (kept := _kept_answer(tag, "calendar/month.html", "partials/_month.html")) is not None:
+        return kept  # rendered before for this version of the house: no query, no form
     form = MonthForm(formdata=request.args)
     context = dict(form=form, today=today())
     if not form.validate():
@@ -167,25 +176,71 @@ def month():
     else:
         year, number = today().year, today().month
     weeks = monthwork.weeks(year, number)
+    return _kept_answer(tag, "calendar/month.html", "partials/_month.html",
+                        lambda: _month_context(year, number, weeks, context))
+
+
+def _month_context(year: int, number: int, weeks, context: dict) -> dict:
     days = [d for w in weeks for d in w]
     start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
     resources = db.session.execute(
         sa.select(Resource.id, Resource.kind, Resource.quantity).where(Resource.active)).all()
-    rows = db.session.execute(
-        sa.select(Booking.resource_id, Booking.starts_at, Booking.ends_at, Booking.units)
-        .where(Booking.status == Status.APPROVED, overlapping(start, end))
+    dialect = db.engine.dialect.name
+    day = sqltime.house_day(Booking.starts_at, start - LONGEST_DAY, end, dialect)
+    seconds = sqltime.seconds_between(Booking.starts_at, Booking.ends_at, dialect)
+    # Bookings of at most a day, summed per resource and day by the database; the few longer ones as rows.
+    per_day = db.session.execute(
+        sa.select(Booking.resource_id, day, sa.func.sum(seconds), sa.func.sum(seconds * Booking.units))
+        .where(Booking.status == Status.APPROVED, overlapping(start, end), Booking.multi_day == sa.false())
+        .group_by(Booking.resource_id, day)
     ).all()
-    fills = monthwork.fullness(days, resources, house_hours(db.session), rows)
+    long_bookings = db.session.execute(
+        sa.select(Booking.resource_id, Booking.starts_at, Booking.ends_at, Booking.units)
+        .where(Booking.status == Status.APPROVED, Booking.multi_day == sa.true(),
+               Booking.ends_at > start, Booking.starts_at < end)
+    ).all()
+    fills = monthwork.fullness(days, resources, house_hours(db.session), per_day, long_bookings)
     first = date(year, number, 1)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return render(
-        "calendar/month.html", "partials/_month.html", weeks=weeks, fills=fills, first=first, error=None,
+    return dict(
+        weeks=weeks, fills=fills, first=first, error=None,
         previous_month=previous if previous >= FIRST_DAY else None,
         next_month=following if following <= LAST_DAY else None,
         kinds=[k for k in monthwork.KINDS if any(r.kind == k for r in resources)],
         day_names=weekday_names("abbreviated"), **context,
     )
+
+
+def _tag(view: str) -> str:
+    """The ETag of a calendar page: the house's version, the viewer, what was asked and the house's
+    date. A whole page is renewed every half hour, so that its form tokens stay young."""
+    at = now()
+    part = "fragment" if is_htmx() else f"{at.timestamp() // 1800:.0f}"
+    asked = sorted((key, value) for key, value in request.args.items(multi=True))
+    return freshness.etag(view, part, *freshness.viewer(), repr(asked), local(at).date().isoformat())
+
+
+def _kept_answer(tag: str, page_template: str, partial_template: str, make_context=None):
+    """The fragment rendered once per version of the house (booking/freshness.py), alone for htmx
+    or inside its page. Without `make_context`: the kept answer, or None if there is none yet."""
+    page = not is_htmx()
+    key = (tag, partial_template)
+
+    def render_fragment():
+        context = make_context()
+        if page:
+            context["page"] = True
+        return markup.template(partial_template, context)
+
+    if make_context is None:
+        fragment = freshness.kept().peek(key)
+        if fragment is None:
+            return None
+    else:
+        fragment = freshness.kept().get(key, render_fragment)
+    html = render_template(page_template, fragment=fragment) if page else fragment
+    return freshness.tagged(make_response(html), tag)
 
 
 def partner_limits() -> Limits | None:

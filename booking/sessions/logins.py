@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..freshness import HouseVersion
 from ..models import User
 from .models import LoginSession
 
@@ -36,15 +37,29 @@ def start(session: Session, user: User, *, at: datetime, lifetime: timedelta) ->
     return key
 
 
+# Built once. The same query reads the house's change counter: a live page that has not changed
+# answers 304 after this one query (booking/freshness.py).
+_ACCOUNT = (
+    sa.select(User, sa.select(HouseVersion.counter).where(HouseVersion.id == 1).scalar_subquery())
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(User.id == sa.bindparam("user_id"), LoginSession.key_hash == sa.bindparam("key_hash"),
+           LoginSession.started_at > sa.bindparam("since", type_=LoginSession.started_at.type))
+)
+
+
+def account_and_house(session: Session, user_id: int, key: str, *, at: datetime,
+                      lifetime: timedelta) -> tuple[User | None, int]:
+    """The account whose live session this key names, else None; and the house's change
+    counter (0 when there is no live session). One query."""
+    if not key:
+        return None, 0
+    row = session.execute(_ACCOUNT, {"user_id": user_id, "key_hash": _hash(key), "since": at - lifetime}).first()
+    return (row[0], row[1] or 0) if row is not None else (None, 0)
+
+
 def account_of(session: Session, user_id: int, key: str, *, at: datetime, lifetime: timedelta) -> User | None:
     """The account whose live session this key names (one query), else None."""
-    if not key:
-        return None
-    return session.scalar(
-        sa.select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == user_id, LoginSession.key_hash == _hash(key), LoginSession.started_at > at - lifetime)
-    )
+    return account_and_house(session, user_id, key, at=at, lifetime=lifetime)[0]
 
 
 def end(session: Session, key: str) -> None:

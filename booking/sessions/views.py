@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, session, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import freshness
 from ..clock import now
 from ..database import take_write_lock
 from ..extensions import db
@@ -34,8 +35,13 @@ def log_in(user: User) -> None:
 
 
 def account_of(user_id: int) -> User | None:
-    """The account of this request's session, while the session lives on the server."""
-    return logins.account_of(db.session, user_id, session.get(SESSION_KEY, ""), at=now(), lifetime=lifetime())
+    """The account of this request's session, while the session lives on the server. The house's
+    change counter comes with it and is this request's (freshness.version())."""
+    user, house_version = logins.account_and_house(db.session, user_id, session.get(SESSION_KEY, ""),
+                                                   at=now(), lifetime=lifetime())
+    if user is not None:
+        freshness.remember_version(house_version)
+    return user
 
 
 def log_out() -> None:

@@ -111,6 +111,25 @@ def test_unchanged_feeds_answer_304(client, auth, house):
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
 
 
+def test_a_change_elsewhere_in_the_house_still_answers_304_with_a_new_tag(client, auth, house):
+    auth.login(house["member"])
+    path = make_feed(client, kind="organisation")
+    tag = client.get(path).headers["ETag"]
+    house["secret"].title = "Noch geheimer"  # another group's booking: not in this feed
+    db.session.commit()
+    db.session.rollback()
+    again = client.get(path, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] != tag  # the house moved on: the copy is current under its new tag
+    newer = again.headers["ETag"]
+    db.session.rollback()
+    assert client.get(path, headers={"If-None-Match": newer}).status_code == 304
+    house["approved"].title = "Sprachkurs B2"
+    db.session.commit()
+    db.session.rollback()
+    assert client.get(path, headers={"If-None-Match": newer}).status_code == 200
+
+
 def test_a_title_cannot_inject_lines(client, auth, make, house):
     evil = 'Chor; Probe, "laut"\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\r\nSUMMARY:gefälscht\\'
     make.booking(house["saal"], house["ours"], day=house["day"], start="08:00", end="09:00", status=Status.APPROVED,
