@@ -20,9 +20,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel.speaklater import LazyString
 
+from . import i18n
 from .clock import HOUSE_TZ, local
 from .lazytext import lazy_gettext as _l
 from .models import Booking, Closure, Resource, ResourceKind, Status
@@ -153,7 +154,7 @@ def hhmm(minutes: int) -> str:
 
 
 def _clock(instant: datetime) -> str:
-    return f"{local(instant):%H:%M}"
+    return i18n.local_time(instant)
 
 
 def _later(render) -> LazyString:
@@ -161,15 +162,9 @@ def _later(render) -> LazyString:
     return LazyString(render)
 
 
-def _day(instant: datetime) -> str:
-    return format_date(local(instant).date(), "EEE d. MMM")
-
-
 def _span(a: datetime, b: datetime) -> str:
-    """"14:00–18:00" (or "20:00–24:00") on one day, "Mo., 1. März 14:00 – Di., 2. März 10:00" across days."""
-    if local(a).date() == local(b - timedelta(microseconds=1)).date():
-        return f"{_clock(a)}–{'24:00' if is_midnight(b) else _clock(b)}"
-    return f"{_day(a)} {_clock(a)} – {_day(b)} {_clock(b)}"
+    """"14:00–18:00" (or "20:00–24:00") on one day, "Mo., 1. März, 14:00 – Di., 2. März, 10:00" across days."""
+    return i18n.instant_span(a, b)
 
 
 def is_midnight(instant: datetime) -> bool:
@@ -219,7 +214,7 @@ def partner_reasons(ask: Ask, at: datetime, limits: Limits) -> list[Reason]:
         hours = int(limits.notice.total_seconds() // 3600)
         reasons.append(Reason("notice", "start", _l(
             "Requests need %(n)s hours' notice: the earliest start is %(when)s.",
-            n=hours, when=_later(lambda: f"{_day(at + limits.notice)} {_clock(at + limits.notice)}"),
+            n=hours, when=_later(lambda: i18n.at_day(i18n.weekday_day(at + limits.notice), _clock(at + limits.notice))),
         ), overridable=True))
     if ask.starts_at > at + limits.horizon:
         reasons.append(Reason("horizon", "date", _l(
@@ -246,7 +241,7 @@ def hours_reasons(ask: Ask, hours: WeekHours) -> list[Reason]:
         window = hours.window(r.id, day)
         if window is None:
             reasons.append(Reason("hours", "date", _later(lambda r=r, day=day: gettext(
-                "%(name)s is closed on %(weekday)s.", name=r.name, weekday=format_date(day, "EEEE")))))
+                "%(name)s is closed on %(weekday)s.", name=r.name, weekday=i18n.weekday_name(day)))))
             continue
         opens, closes = window
         if opens <= busy_from and busy_until <= closes:
@@ -262,7 +257,7 @@ def hours_reasons(ask: Ask, hours: WeekHours) -> list[Reason]:
         else:
             message = _later(lambda r=r, day=day, opens=opens, closes=closes: gettext(
                 "%(name)s is open on %(weekday)s from %(opens)s to %(closes)s.", name=r.name,
-                weekday=format_date(day, "EEEE"), opens=_clock(opens),
+                weekday=i18n.weekday_name(day), opens=_clock(opens),
                 closes="24:00" if is_midnight(closes) else _clock(closes)))
         reasons.append(Reason("hours", "start", message))
     return reasons

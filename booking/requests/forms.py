@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form, SubForm, year_in_range
+from ..forms import DATE_FORMATS, TIME_FORMATS, Form, SubForm, year_in_range
 from ..labels import RESOURCE_KIND
 from ..lazytext import lazy_gettext as _l
 from ..models import Resource, ResourceKind
@@ -97,10 +97,13 @@ class SlotFields:
         render_kw=NAMES,
         validators=[InputRequired(_l("Please choose what you want to book."))],
     )
-    date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date.")), year_in_range])
-    start = TimeField(_l("From"), validators=[_time_unless_plot(_l("Please enter a start time."))])
-    end = TimeField(_l("Until"), validators=[_time_unless_plot(_l("Please enter an end time."))])
-    last_day = DateField(_l("Last day"), validators=[Optional(), year_in_range])
+    date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date.")), year_in_range],
+                     format=DATE_FORMATS)
+    start = TimeField(_l("From"), validators=[_time_unless_plot(_l("Please enter a start time."))],
+                      format=TIME_FORMATS)
+    end = TimeField(_l("Until"), validators=[_time_unless_plot(_l("Please enter an end time."))],
+                    format=TIME_FORMATS)
+    last_day = DateField(_l("Last day"), validators=[Optional(), year_in_range], format=DATE_FORMATS)
     extras = FieldList(FormField(ExtraForm), min_entries=EXTRA_ROWS, max_entries=EXTRA_ROWS)
     attendees = IntegerField(
         _l("Expected attendees"),
@@ -160,7 +163,8 @@ class RepeatFields:
                  SelectChoice("-1", _l("the last"))],
         default=1,
     )
-    repeat_until = DateField(_l("Last date of the series"), validators=[Optional(), year_in_range])
+    repeat_until = DateField(_l("Last date of the series"), validators=[Optional(), year_in_range],
+                             format=DATE_FORMATS)
     repeat_count = IntegerField(
         _l("Or: number of dates"),
         validators=[Optional(), NumberRange(min=1, max=250, message=_l("Please enter a number from 1 to 250."))],
