@@ -81,7 +81,9 @@ def _range_between(locale: str) -> str:
 def _frames(locale: str) -> tuple[str, str]:
     """How the language joins a date and a time ("{1}, {0}") and two ends of a span ("{0} – {1}")."""
     data = Locale.parse(locale)
-    return str(data.datetime_formats["medium"]), str(data.interval_formats.get(None, "{0} – {1}"))
+    # Thin spaces (English "{0} – {1}") become plain ones: mail subjects and plain text keep them.
+    between = str(data.interval_formats.get(None, "{0} – {1}")).replace("\u2009", " ")
+    return str(data.datetime_formats["medium"]), between
 
 
 def _day_of(value: date | datetime) -> date:
