@@ -12,7 +12,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from . import content
 from .clock import HOUSE_TZ
+from .content import forms as content_forms
 from .extensions import babel
 from .lazytext import lazy_gettext as _l
 
@@ -41,6 +43,15 @@ def language_names() -> list[tuple[str, str]]:
 def text_direction() -> str:
     """"rtl" for Arabic and Persian, else "ltr": the page's `dir`."""
     return Locale.parse(_locale()).character_order == "right-to-left" and "rtl" or "ltr"
+
+
+def direction_of(code: str) -> str:
+    """"rtl" or "ltr" for a language code: a field where text in that language is typed."""
+    return "rtl" if Locale.parse(code).character_order == "right-to-left" else "ltr"
+
+
+def language_name(code: str) -> str:
+    return dict(language_names())[code]
 
 
 def _locale() -> str:
@@ -254,3 +265,7 @@ def init_app(app) -> None:
     app.jinja_env.globals["current_language"] = _locale
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["series_pattern"] = series_pattern
+    app.jinja_env.globals["direction_of"] = direction_of
+    app.jinja_env.globals["language_name"] = language_name
+    app.jinja_env.globals["translated"] = content.translated
+    app.jinja_env.globals["translation_rows"] = content_forms.rows

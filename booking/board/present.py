@@ -18,6 +18,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 
 from .. import i18n, markup
+from ..content import translated
 from ..clock import HOUSE_TZ
 from . import grid
 
@@ -180,7 +181,7 @@ def free_slots_html(resource, blocks, hours, day: date, new_request_url: str) ->
             continue
         start, end = f"{h.hour:02d}:00", f"{h.hour + 1:02d}:00"
         query = urlencode({"resource_id": resource.id, "date": day.isoformat(), "start": start, "end": end}, safe=":")
-        label = _("Request %(name)s %(start)s–%(end)s", name=resource.name, start=start, end=end)
+        label = _("Request %(name)s %(start)s–%(end)s", name=translated(resource, "name"), start=start, end=end)
         out.append(markup.piece(
             '<li class="board-slot c-s-{start} c-e-{end}"><a href="{url}?{query}">'
             '<span class="visually-hidden">{label}</span></a></li>',

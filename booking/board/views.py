@@ -17,6 +17,7 @@ from . import grid, present
 from .. import freshness, markup, policy
 from ..availability import overlapping
 from ..clock import day_bounds, local, now, today
+from ..content import translated
 from ..extensions import db
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
@@ -200,7 +201,7 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
                 blocks = present.free_slots_html(row.resource, row.blocks, grid.HOURS, shown, new_request_url) + blocks
             rows.append((row.resource, min(row.lanes, grid.MAX_LANES), blocks))
         groups.append((group.kind, rows))
-    names = {r.id: r.name for r in resources}
+    names = {r.id: translated(r, "name") for r in resources}
     # Today the list starts with what is on now; what is over folds away.
     earlier, agenda = grid.split_past(entries, at) if is_today else ([], grid.in_order(entries))
 

@@ -25,7 +25,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import i18n
+from .. import content, i18n
 from ..clock import local, now
 from ..mail import one_line
 from .models import Kind, OutboxMessage, Topic
@@ -216,10 +216,23 @@ def _context(row: OutboxMessage, payload: dict, language: str) -> dict:
     return context
 
 
+def in_language(payload, language: str):
+    """The payload with each "<key>_i18n" the manager wrote put in place of "<key>", in `language`."""
+    if isinstance(payload, list):
+        return [in_language(item, language) for item in payload]
+    if not isinstance(payload, dict):
+        return payload
+    shown = {key: in_language(value, language) for key, value in payload.items() if not key.endswith("_i18n")}
+    for key, texts in payload.items():
+        if key.endswith("_i18n"):
+            shown[key.removesuffix("_i18n")] = content.pick(texts, language)
+    return shown
+
+
 def compose(row: OutboxMessage, address: str, language: str, *, extra: dict | None = None) -> Message:
     """The message for one row, ready for the transport."""
     config = current_app.config
-    payload = json.loads(row.payload or "{}")
+    payload = in_language(json.loads(row.payload or "{}"), language)
     with force_locale(language):
         context = _context(row, payload, language) | (extra or {})
         if "link" not in context:

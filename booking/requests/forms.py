@@ -23,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..content import translated
 from ..forms import DATE_FORMATS, TIME_FORMATS, Form, SubForm, year_in_range
 from ..labels import RESOURCE_KIND
 from ..lazytext import lazy_gettext as _l
@@ -47,12 +48,13 @@ def resource_choices(resources: list[Resource]) -> list[SelectChoice]:
     """Active resources grouped by kind, with capacity or quantity in the label."""
     choices = [SelectChoice("", _l("Please choose"))]
     for r in resources:
+        name = translated(r, "name")
         if r.kind == ResourceKind.ROOM and r.capacity:
-            label = _l("%(name)s (up to %(n)s people)", name=r.name, n=r.capacity)
+            label = _l("%(name)s (up to %(n)s people)", name=name, n=r.capacity)
         elif r.kind == ResourceKind.EQUIPMENT:
-            label = _l("%(name)s (%(n)s available)", name=r.name, n=r.quantity)
+            label = _l("%(name)s (%(n)s available)", name=name, n=r.quantity)
         else:
-            label = r.name
+            label = name
         choices.append(
             SelectChoice(str(r.id), label, render_kw={"data-kind": r.kind.value}, optgroup=RESOURCE_KIND[r.kind])
         )
@@ -61,7 +63,7 @@ def resource_choices(resources: list[Resource]) -> list[SelectChoice]:
 
 def equipment_choices(resources: list[Resource]) -> list[SelectChoice]:
     choices = [SelectChoice("", _l("No equipment"))]
-    choices += [SelectChoice(str(r.id), _l("%(name)s (%(n)s available)", name=r.name, n=r.quantity))
+    choices += [SelectChoice(str(r.id), _l("%(name)s (%(n)s available)", name=translated(r, "name"), n=r.quantity))
                 for r in resources if r.kind == ResourceKind.EQUIPMENT]
     return choices
 
