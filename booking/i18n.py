@@ -98,7 +98,9 @@ def _frames(locale: str) -> tuple[str, str]:
 
 
 def _day_of(value: date | datetime) -> date:
-    return value.astimezone(HOUSE_TZ).date() if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return value.astimezone(HOUSE_TZ).date() if value.tzinfo is not None else value.date()
+    return value
 
 
 def format_day(value: date | datetime, skeleton: str = "medium", locale: str | None = None) -> str:
@@ -143,7 +145,7 @@ def month_year(value: date, locale: str | None = None) -> str:
 
 def local_time(value: datetime | time) -> str:
     """24-hour "18:30" in every language (and fast: the board shows hundreds)."""
-    if isinstance(value, datetime):
+    if isinstance(value, datetime) and value.tzinfo is not None:  # a naive one is a wall-clock time already
         value = value.astimezone(HOUSE_TZ)
     return f"{value.hour:02d}:{value.minute:02d}"
 

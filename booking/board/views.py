@@ -89,7 +89,7 @@ _APPROVED = (
     .join(Organisation, Organisation.id == Booking.organisation_id)
     .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
 )
-_ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name).where(Resource.active)
+_ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name, Resource.translations).where(Resource.active)
 
 
 def approved_on(day: date, days: int = 1) -> list:
@@ -101,7 +101,7 @@ def approved_on(day: date, days: int = 1) -> list:
 
 
 def active_resources() -> list:
-    """The resources on the board, as rows (id, kind, name): one query."""
+    """The resources on the board, as rows (id, kind, name, translations): one query."""
     return list(db.session.execute(_ACTIVE))
 
 

@@ -16,6 +16,7 @@ from . import bp
 from .. import policy, workflow
 from .. import series as serieswork
 from ..availability import Alternative, alternatives, check
+from ..content import translated
 from ..calendar.views import free_panel
 from ..clock import LocalTimeError, local, now, to_utc, today
 from ..extensions import db
