@@ -14,6 +14,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 
 from .. import policy
 from ..clock import now
+from ..content import translated
 from ..extensions import db
 from ..forms import EmptyForm, Form
 from ..labels import STATUS
@@ -130,7 +131,7 @@ def feed(feed_token: str):
         if found.kind == FeedKind.ORGANISATION:
             name = _("Treffpunkt: %(name)s", name=found.organisation.name)
         elif found.kind == FeedKind.RESOURCE:
-            name = _("Treffpunkt: %(name)s", name=found.resource.name)
+            name = _("Treffpunkt: %(name)s", name=translated(found.resource, "name", language))
         else:
             name = _("Treffpunkt: requests to decide")
         tag = feeds.fingerprint(found, bookings, name=name, domain=_domain(), language=language)
@@ -139,7 +140,7 @@ def feed(feed_token: str):
         else:
             body = feeds.calendar(
                 found, bookings, name=name, domain=_domain(), language=language, busy_word=_("Booked"),
-                describe=lambda b: f"{b.resource.name} · {STATUS[b.status]}",
+                describe=lambda b: f"{translated(b.resource, 'name', language)} · {STATUS[b.status]}",
             )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

@@ -1,14 +1,12 @@
 """Resource names and closure reasons in the reader's language, German where none was written."""
 
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
 
-from booking.clock import to_utc
 from booking.extensions import db
 from booking.models import Closure, Resource, Role, Status
 from tests.conftest import at, committed, future_day
+from tests.http.test_calendar_feeds import make_feed
 from tests.mailserver import mailserver  # noqa: F401 (a fixture)
 
 UK = {"name": "Семінарська кімната", "description": "Світла кімната", "location": "1 поверх"}
@@ -119,3 +117,12 @@ def test_mails_name_the_room_in_the_recipients_language_and_arabic_mails_run_rig
     assert "قاعة الندوات" in amal.body and "1. OG" in amal.body  # no Arabic location: the German
     assert 'dir="rtl"' in amal.html and 'lang="ar"' in amal.html
     assert 'dir="ltr"' in olena.html
+
+
+def test_a_calendar_feed_names_the_room_in_its_owners_language(client, auth, make, room):
+    user = partner(make, auth, "uk")
+    make.booking(room, user.organisation, requested_by=user, status=Status.APPROVED)
+    path = make_feed(client, kind="organisation")
+    auth.logout()
+    body = client.get(path).data.decode()
+    assert "LOCATION:Семінарська кімната" in body and "LOCATION:Seminarraum 1" not in body
