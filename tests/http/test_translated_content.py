@@ -126,3 +126,12 @@ def test_a_calendar_feed_names_the_room_in_its_owners_language(client, auth, mak
     auth.logout()
     body = client.get(path).data.decode()
     assert "LOCATION:Семінарська кімната" in body and "LOCATION:Seminarraum 1" not in body
+
+
+def test_the_request_form_describes_the_chosen_room_in_the_readers_language(client, auth, make, room):
+    partner(make, auth, "uk")
+    html = client.get("/requests/new", query_string={"resource_id": room.id}).text
+    assert "1 поверх · Світла кімната" in html and "Hell" not in html
+    auth.logout()
+    partner(make, auth, "de")
+    assert "1. OG · Hell" in client.get("/requests/new", query_string={"resource_id": room.id}).text
