@@ -135,3 +135,20 @@ def test_the_request_form_describes_the_chosen_room_in_the_readers_language(clie
     auth.logout()
     partner(make, auth, "de")
     assert "1. OG · Hell" in client.get("/requests/new", query_string={"resource_id": room.id}).text
+
+
+def test_a_closure_mail_gives_the_reason_and_the_room_in_the_recipients_language(
+        client, auth, make, room, mailserver):  # noqa: F811
+    group = make.organisation("Verein")
+    make.user(Role.PARTNER, group, email="olena@example.org", language="uk")
+    make.user(Role.PARTNER, group, email="tuerk@example.org", language="tr")
+    day = future_day(weekday=2, weeks=3)
+    make.booking(room, group, day=day, status=Status.APPROVED, title="Chorprobe")
+    auth.login(make.user(Role.MANAGER))
+    response = client.post("/manage/closures/new", data={
+        "resource_id": str(room.id), "first_day": day.isoformat(), "reason": "Wasserschaden",
+        "translated-reason_uk": "Пошкодження водою"})
+    assert response.status_code == 303
+    olena, tuerk = mailserver.only("olena@example.org"), mailserver.only("tuerk@example.org")
+    assert "Пошкодження водою" in olena.body and "Семінарська кімната" in olena.subject
+    assert "Wasserschaden" in tuerk.body and "Seminarraum 1" in tuerk.subject  # nothing in Turkish: the German
