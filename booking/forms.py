@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import StopValidation, ValidationError
 
+from . import i18n
 from .clock import LocalTimeError
 from .lazytext import lazy_gettext as _l
 
@@ -58,6 +59,12 @@ class SubForm(wtforms.Form):
         pass
 
 
+#: What date and time fields take: the ISO values date and time inputs send, and, where a
+#: browser shows a plain text box, what the hint beside the field asks for ("TT.MM.JJJJ", "HH:MM").
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
+TIME_FORMATS = ["%H:%M", "%H:%M:%S", "%H.%M"]
+
+
 class EmptyForm(Form):
     """A button-only POST (approve, withdraw, log out) that still carries a CSRF token."""
 
@@ -72,6 +79,6 @@ def local_time_message(error: LocalTimeError) -> str:
     """Why a wall-clock time typed for the night the clocks change cannot be taken."""
     if error.kind == "nonexistent":
         return _("The clocks go forward that night: %(time)s does not exist. Please choose another time.",
-                 time=f"{error.when:%H:%M}")
+                 time=i18n.local_time(error.when))
     return _("The clocks go back that night: %(time)s happens twice. Please choose another time.",
-             time=f"{error.when:%H:%M}")
+             time=i18n.local_time(error.when))

@@ -208,6 +208,8 @@ class Resource(db.Model):
     cleanup_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     # The longest booking a partner group may request; None: no limit beyond the house's.
     max_hours: Mapped[int | None] = mapped_column()
+    # Name, description and location in other languages: {"uk": {"name": "…"}}; German is in the columns.
+    translations: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     @property
     def exclusive(self) -> bool:
@@ -415,6 +417,8 @@ class Closure(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(sa.String(200))
+    # The reason in other languages: {"ar": {"reason": "…"}}; German is in `reason`.
+    translations: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

@@ -20,10 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel.speaklater import LazyString
 
+from . import i18n
 from .clock import HOUSE_TZ, local
+from .content import translated
+from .lazytext import LazyText
 from .lazytext import lazy_gettext as _l
 from .models import Booking, Closure, Resource, ResourceKind, Status
 
@@ -153,7 +156,12 @@ def hhmm(minutes: int) -> str:
 
 
 def _clock(instant: datetime) -> str:
-    return f"{local(instant):%H:%M}"
+    return i18n.local_time(instant)
+
+
+def _name(resource: Resource) -> LazyText:
+    """The resource's name in the reader's language, when the message is shown (escaped as text)."""
+    return LazyText(translated, resource, "name")
 
 
 def _later(render) -> LazyString:
@@ -161,15 +169,9 @@ def _later(render) -> LazyString:
     return LazyString(render)
 
 
-def _day(instant: datetime) -> str:
-    return format_date(local(instant).date(), "EEE d. MMM")
-
-
 def _span(a: datetime, b: datetime) -> str:
-    """"14:00–18:00" (or "20:00–24:00") on one day, "Mo., 1. März 14:00 – Di., 2. März 10:00" across days."""
-    if local(a).date() == local(b - timedelta(microseconds=1)).date():
-        return f"{_clock(a)}–{'24:00' if is_midnight(b) else _clock(b)}"
-    return f"{_day(a)} {_clock(a)} – {_day(b)} {_clock(b)}"
+    """"14:00–18:00" (or "20:00–24:00") on one day, "Mo., 1. März, 14:00 – Di., 2. März, 10:00" across days."""
+    return i18n.instant_span(a, b)
 
 
 def is_midnight(instant: datetime) -> bool:
@@ -186,7 +188,7 @@ def shape_reasons(ask: Ask, at: datetime) -> list[Reason]:
     for part in ask.parts:
         if not part.resource.active:
             return [Reason("inactive", "resource_id",
-                           _l("%(name)s cannot be booked. Please choose another.", name=part.resource.name))]
+                           _l("%(name)s cannot be booked. Please choose another.", name=_name(part.resource)))]
     if ask.ends_at <= ask.starts_at:
         return [Reason("order", "end", _l("The end must be after the start."))]
     if lead.whole_days and not (is_midnight(ask.starts_at) and is_midnight(ask.ends_at)):
@@ -199,12 +201,12 @@ def shape_reasons(ask: Ask, at: datetime) -> list[Reason]:
         reasons.append(Reason("past", "start", _l("The start lies in the past.")))
     if lead.capacity is not None and ask.attendees is not None and ask.attendees > lead.capacity:
         reasons.append(Reason("capacity", "attendees",
-                              _l("%(name)s holds at most %(n)s people.", name=lead.name, n=lead.capacity)))
+                              _l("%(name)s holds at most %(n)s people.", name=_name(lead), n=lead.capacity)))
     for part in ask.parts:
         r = part.resource
         if r.kind == ResourceKind.EQUIPMENT and part.units > r.quantity:
             reasons.append(Reason("quantity", "units",
-                                  _l("The house has %(n)s of %(name)s in all.", n=r.quantity, name=r.name)))
+                                  _l("The house has %(n)s of %(name)s in all.", n=r.quantity, name=_name(r))))
         elif r.kind != ResourceKind.EQUIPMENT and part.units != 1:
             reasons.append(Reason("quantity", "units", _l("Rooms and plots are booked as one unit.")))
     if any(p.resource.kind != ResourceKind.EQUIPMENT for p in ask.parts[1:]):
@@ -219,7 +221,7 @@ def partner_reasons(ask: Ask, at: datetime, limits: Limits) -> list[Reason]:
         hours = int(limits.notice.total_seconds() // 3600)
         reasons.append(Reason("notice", "start", _l(
             "Requests need %(n)s hours' notice: the earliest start is %(when)s.",
-            n=hours, when=_later(lambda: f"{_day(at + limits.notice)} {_clock(at + limits.notice)}"),
+            n=hours, when=_later(lambda: i18n.at_day(i18n.weekday_day(at + limits.notice), _clock(at + limits.notice))),
         ), overridable=True))
     if ask.starts_at > at + limits.horizon:
         reasons.append(Reason("horizon", "date", _l(
@@ -229,7 +231,7 @@ def partner_reasons(ask: Ask, at: datetime, limits: Limits) -> list[Reason]:
         if r.max_hours is not None and ask.length > timedelta(hours=r.max_hours):
             reasons.append(Reason("max_hours", "end", _later(lambda r=r: ngettext(
                 "%(name)s can be booked for %(num)d hour at a time.",
-                "%(name)s can be booked for %(num)d hours at a time.", r.max_hours, name=r.name,
+                "%(name)s can be booked for %(num)d hours at a time.", r.max_hours, name=_name(r),
             )), overridable=True))
     return reasons
 
@@ -246,7 +248,7 @@ def hours_reasons(ask: Ask, hours: WeekHours) -> list[Reason]:
         window = hours.window(r.id, day)
         if window is None:
             reasons.append(Reason("hours", "date", _later(lambda r=r, day=day: gettext(
-                "%(name)s is closed on %(weekday)s.", name=r.name, weekday=format_date(day, "EEEE")))))
+                "%(name)s is closed on %(weekday)s.", name=_name(r), weekday=i18n.weekday_name(day)))))
             continue
         opens, closes = window
         if opens <= busy_from and busy_until <= closes:
@@ -256,13 +258,13 @@ def hours_reasons(ask: Ask, hours: WeekHours) -> list[Reason]:
             message = _l(
                 "%(name)s needs %(setup)s minutes to set up and %(cleanup)s to clean up, "
                 "within its opening hours %(opens)s–%(closes)s.",
-                name=r.name, setup=r.setup_minutes, cleanup=r.cleanup_minutes,
+                name=_name(r), setup=r.setup_minutes, cleanup=r.cleanup_minutes,
                 opens=_clock(opens), closes=_clock(closes),
             )
         else:
             message = _later(lambda r=r, day=day, opens=opens, closes=closes: gettext(
-                "%(name)s is open on %(weekday)s from %(opens)s to %(closes)s.", name=r.name,
-                weekday=format_date(day, "EEEE"), opens=_clock(opens),
+                "%(name)s is open on %(weekday)s from %(opens)s to %(closes)s.", name=_name(r),
+                weekday=i18n.weekday_name(day), opens=_clock(opens),
                 closes="24:00" if is_midnight(closes) else _clock(closes)))
         reasons.append(Reason("hours", "start", message))
     return reasons
@@ -275,10 +277,10 @@ def closure_reasons(ask: Ask, closures: Sequence[Closure]) -> list[Reason]:
         busy_from, busy_until = part.resource.busy_span(ask.starts_at, ask.ends_at)
         for c in closures:
             if c.applies_to(part.resource) and c.overlaps(busy_from, busy_until):
-                whom = part.resource.name if c.resource_id is not None else _l("The house")
+                whom = _name(part.resource) if c.resource_id is not None else _l("The house")
                 reasons.append(Reason("closed", "date", _l(
                     "%(whom)s is closed %(when)s: %(reason)s.",
-                    whom=whom, when=_later(lambda c=c: _span(c.starts_at, c.ends_at)), reason=c.reason,
+                    whom=whom, when=_later(lambda c=c: _span(c.starts_at, c.ends_at)), reason=LazyText(translated, c, "reason"),
                 )))
     return reasons
 
@@ -321,11 +323,11 @@ def occupancy(part: Part, ask: Ask, bookings: Iterable[Booking], exclude: frozen
         for b in approved:
             verdict.approved.append(b)
             if b.overlaps(ask.starts_at, ask.ends_at):
-                message = _l("%(name)s is already booked %(when)s.", name=r.name,
+                message = _l("%(name)s is already booked %(when)s.", name=_name(r),
                              when=_later(lambda b=b: _span(b.starts_at, b.ends_at)))
             else:
                 message = _l("%(name)s is booked %(when)s and needs its set-up and clean-up time around it.",
-                             name=r.name, when=_later(lambda b=b: _span(b.starts_at, b.ends_at)))
+                             name=_name(r), when=_later(lambda b=b: _span(b.starts_at, b.ends_at)))
             verdict.reasons.append(Reason("taken", "start", message))
         return verdict
     for start, until, free in _shortages(r, part.units, approved, busy_from, busy_until):
@@ -335,7 +337,7 @@ def occupancy(part: Part, ask: Ask, bookings: Iterable[Booking], exclude: frozen
             lambda start=start, until=until, free=max(free, 0): ngettext(
                 "Only %(num)d of %(name)s is available %(when)s.",
                 "Only %(num)d of %(name)s are available %(when)s.",
-                free, name=r.name, when=_span(start, until)))))
+                free, name=_name(r), when=_span(start, until)))))
     return verdict
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 
-from . import workflow
+from . import i18n, workflow
 from .availability import Nearby, situation
 from .clock import LocalTimeError, local, to_utc
 from .database import lock_for_decision
@@ -113,7 +114,7 @@ def approve(session: Session, series: Series, ids: set[int], by: User, at: datet
         verdict = found.judge(Ask((Part(booking.resource),), booking.starts_at, booking.ends_at, booking.attendees),
                               at=at, exclude=frozenset({booking.id}))
         if not verdict.ok:
-            refused.append(f"{local(booking.starts_at):%d.%m.%Y}: " + " ".join(str(r) for r in verdict.reasons))
+            refused.append(f"{i18n.local_date(booking.starts_at)}: " + " ".join(str(r) for r in verdict.reasons))
         booking.status = Status.APPROVED  # later dates are judged with this one in place
     for booking in chosen:
         booking.status = Status.PENDING
@@ -180,7 +181,7 @@ def change_from(session: Session, booking: Booking, by: User, at: datetime, *, s
         try:
             starts_at, ends_at = to_utc(day, start), to_utc(day, end)
         except LocalTimeError as error:
-            raise WorkflowError(_l("On %(day)s the clocks change at that time.", day=f"{day:%d.%m.%Y}")) from error
+            raise WorkflowError(_l("On %(day)s the clocks change at that time.", day=LazyString(lambda day=day: i18n.local_date(day)))) from error
         old = b.status
         b.resource = resource
         b.starts_at, b.ends_at = starts_at, ends_at

@@ -72,12 +72,12 @@ INJECTED_ATTRIBUTES = {(name, value) for _, attrs in INJECTED for name, value in
 
 
 def text_columns() -> list[sa.Column]:
-    """Every string column of every table, but enums (the app's own words) and NOT_POISONED."""
+    """Every string or JSON column of every table, but enums (the app's own words) and NOT_POISONED."""
     return [
         column
         for table in db.Model.metadata.sorted_tables
         for column in table.columns
-        if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum)
+        if isinstance(column.type, (sa.String, sa.JSON)) and not isinstance(column.type, sa.Enum)
         and f"{table.name}.{column.name}" not in NOT_POISONED
     ]
 
@@ -91,7 +91,7 @@ class Poisoned:
 
     def value_for(self, column: sa.Column, n: int) -> str:
         marker = f"#{n}"
-        room = column.type.length or 10_000
+        room = getattr(column.type, "length", None) or 10_000
         value = ""
         if column.name == "email":
             # Forms take only addresses that parse (no <, > or "), and mail needs them to:
@@ -152,7 +152,10 @@ def poison_every_text_column() -> Poisoned:
                 n += 1
                 value = poisoned.value_for(column, n)
                 # Structured text the app writes (the record of changes keeps JSON): the texts in it.
-                values[column.name] = json.dumps(_leaves(json.loads(old), value)) if _is_json(old) else value
+                if isinstance(column.type, sa.JSON):  # texts a person typed, per language: each replaced
+                    values[column.name] = _leaves(old, value)
+                else:
+                    values[column.name] = json.dumps(_leaves(json.loads(old), value)) if _is_json(old) else value
             db.session.execute(table.update().where(key == ident).values(**values))
     db.session.commit()  # core statements: the record of changes does not see them
     db.session.expire_all()
@@ -225,6 +228,10 @@ def build_world(make) -> dict:
     house_closure = Closure(resource=None, starts_at=to_utc(closure_day, time(8)),
                             ends_at=to_utc(closure_day, time(9)), reason="Reinigung", created_by=manager)
     db.session.add_all([closure, house_closure])
+    # What the manager wrote in other languages (a partner reading Ukrainian sees it).
+    room.translations = {"uk": {"name": "Семінарська кімната", "description": "Світла", "location": "1 поверх"},
+                         "ar": {"name": "قاعة الندوات"}}
+    closure.translations = {"uk": {"reason": "Ремонт"}}
     group_a.contact_name = "Erika A"  # a change, so the record of changes holds one of each kind
     newer = screens_feeds_and_messages(member_a, approved, manager)
     db.session.commit()

@@ -12,25 +12,20 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 
-from .. import markup
+from .. import i18n, markup
+from ..content import translated
 from ..clock import HOUSE_TZ
 from . import grid
 
 
 @lru_cache(maxsize=4096)
-def _date(day: date, pattern: str, locale: str) -> str:
-    return format_date(day, format=pattern, locale=locale)
-
-
-@lru_cache(maxsize=4096)
 def _skeleton(day: date, skeleton: str, locale: str) -> str:
-    return format_skeleton(skeleton, day, locale=locale)
+    return i18n.format_day(day, skeleton, locale)
 
 
 @dataclass(slots=True)
@@ -55,7 +50,7 @@ class Words:
         self.detail_prefix = ""  # "/requests/": blocks link to their booking's page
 
     def _weekday(self, wall: datetime) -> str:
-        return _date(wall.date(), "EEE", self.locale)
+        return _skeleton(wall.date(), "E", self.locale)
 
     def _day_month(self, day: date) -> str:
         return _skeleton(day, "MMMd", self.locale)
@@ -67,12 +62,14 @@ class Words:
             if start.date() == self.day and (ends_at - starts_at).days < 2:
                 return self.all_day
             last = (end - timedelta(hours=12)).date()
-            return f"{self._day_month(start.date())} – {self._day_month(last)}"
-        text = f"{self._weekday(start)} " if start.date() != self.day else ""
-        text += f"{start:%H:%M}–"
+            return i18n.span(self._day_month(start.date()), self._day_month(last), self.locale)
+        first = i18n.local_time(start)
+        if start.date() != self.day:
+            first = f"{self._weekday(start)} {first}"
+        last = i18n.local_time(end)
         if end.date() != self.day and (end.hour, end.minute) != (0, 0):
-            text += f"{self._weekday(end)} "
-        return text + f"{end:%H:%M}"
+            last = f"{self._weekday(end)} {last}"
+        return i18n.time_range(first, last, self.locale)
 
     def count(self, equipment: bool, entry) -> str:
         number = entry.units if equipment else entry.attendees
@@ -217,7 +214,7 @@ def free_slots_html(resource, blocks, hours, day: date, new_request_url: str) ->
             continue
         start, end = f"{h.hour:02d}:00", f"{h.hour + 1:02d}:00"
         query = urlencode({"resource_id": resource.id, "date": day.isoformat(), "start": start, "end": end}, safe=":")
-        label = _("Request %(name)s %(start)s–%(end)s", name=resource.name, start=start, end=end)
+        label = _("Request %(name)s %(start)s–%(end)s", name=translated(resource, "name"), start=start, end=end)
         out.append(markup.piece(
             '<li class="board-slot c-s-{start} c-e-{end}"><a href="{url}?{query}">'
             '<span class="visually-hidden">{label}</span></a></li>',

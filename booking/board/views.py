@@ -17,6 +17,7 @@ from . import grid, present
 from .. import freshness, markup, policy
 from ..availability import overlapping
 from ..clock import day_bounds, local, now, today
+from ..content import translated
 from ..extensions import db
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
@@ -88,7 +89,7 @@ _APPROVED = (
     .join(Organisation, Organisation.id == Booking.organisation_id)
     .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
 )
-_ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name).where(Resource.active)
+_ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name, Resource.translations).where(Resource.active)
 
 
 def approved_on(day: date, days: int = 1) -> list:
@@ -100,7 +101,7 @@ def approved_on(day: date, days: int = 1) -> list:
 
 
 def active_resources() -> list:
-    """The resources on the board, as rows (id, kind, name): one query."""
+    """The resources on the board, as rows (id, kind, name, translations): one query."""
     return list(db.session.execute(_ACTIVE))
 
 
@@ -216,7 +217,7 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
                 blocks = present.free_slots_html(row.resource, row.blocks, grid.HOURS, shown, new_request_url) + blocks
             rows.append((row.resource, min(row.lanes, grid.MAX_LANES), blocks))
         groups.append((group.kind, rows))
-    names = {r.id: r.name for r in resources}
+    names = {r.id: translated(r, "name") for r in resources}
     # Today the list starts with what is on now; what is over folds away.
     earlier, agenda = grid.split_past(entries, at) if is_today else ([], grid.in_order(entries))
 

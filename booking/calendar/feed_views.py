@@ -14,6 +14,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 
 from .. import freshness, policy
 from ..clock import day_bounds, now, today
+from ..content import translated
 from ..extensions import db
 from ..forms import EmptyForm, Form
 from ..labels import STATUS
@@ -134,7 +135,7 @@ def feed(feed_token: str):
         if found.kind == FeedKind.ORGANISATION:
             name = _("Treffpunkt: %(name)s", name=found.organisation.name)
         elif found.kind == FeedKind.RESOURCE:
-            name = _("Treffpunkt: %(name)s", name=found.resource.name)
+            name = _("Treffpunkt: %(name)s", name=translated(found.resource, "name", language))
         else:
             name = _("Treffpunkt: requests to decide")
         # The house changed, but perhaps not this feed: then 304 all the same, with the new tag.
@@ -144,7 +145,7 @@ def feed(feed_token: str):
             return freshness.tagged(Response(status=304), tag, vary="")
         body = feeds.calendar(
             found, bookings, name=name, domain=_domain(), language=language, busy_word=_("Booked"),
-            describe=lambda b: f"{b.resource.name} · {STATUS[b.status]}",
+            describe=lambda b: f"{translated(b.resource, 'name', language)} · {STATUS[b.status]}",
         )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from ..clock import local, today
+from ..content import translated
 from ..models import Booking, Resource, Role, Status, User
 from ..policy import MANAGERS, STAFF
 from .models import FeedKind, FeedToken
@@ -116,7 +117,7 @@ def fingerprint(feed: FeedToken, bookings: Sequence[Booking], *, name: str, doma
 
 def _event_key(feed: FeedToken, b: Booking, domain: str, language: str) -> tuple:
     return (domain, language, detailed(feed, b), b.id, b.revision, b.updated_at, b.status, b.title,
-            b.organisation.name, b.resource.name, b.starts_at, b.ends_at)
+            b.organisation.name, translated(b.resource, "name", language), b.starts_at, b.ends_at)
 
 
 # Built events by what they are made of: icalendar takes about a millisecond an event, and
@@ -142,12 +143,12 @@ def _event(feed: FeedToken, b: Booking, *, domain: str, language: str, busy_word
     event.add("dtend", local(b.ends_at))
     if detailed(feed, b):
         event.add("summary", f"{b.title} · {b.organisation.name}")
-        event.add("location", b.resource.name)
+        event.add("location", translated(b.resource, "name", language))
         event.add("description", describe(b))
         event.add("status", STATUS[b.status])
     else:
         event.add("summary", busy_word)
-        event.add("location", b.resource.name)
+        event.add("location", translated(b.resource, "name", language))
         event.add("status", "CONFIRMED")
         event.add("class", "PRIVATE")
     event.add("transp", "TRANSPARENT" if b.status in (Status.CANCELLED, Status.REJECTED) else "OPAQUE")

@@ -13,6 +13,7 @@ from flask_login import current_user
 from .. import freshness, markup, policy
 from ..availability import busy_overlapping, house_hours, overlapping, situation
 from ..clock import day_bounds, local, now, today
+from ..content import translated
 from ..extensions import db
 from ..i18n import weekday_names
 from ..models import LONGEST_DAY, Booking, Closure, Organisation, Resource, ResourceKind, Role, Status, User
@@ -43,10 +44,14 @@ class Entry:
     closure: bool = False
 
 
-def entry(row, viewer: User) -> Entry:
-    """A week's booking row (id, resource, times, organisation, title) as `viewer` may read it."""
+def entry(row, viewer: User, names: dict[int, str] | None = None) -> Entry:
+    """A week's booking row (id, resource, times, organisation, title) as `viewer` may read it.
+
+    `names`: the resources' names in the viewer's language, by id (else the row's German one).
+    """
     detailed = policy.sees_details(viewer, row)
-    return Entry(row.id, row.resource_id, row.resource_name, row.starts_at, row.ends_at,
+    name = (names or {}).get(row.resource_id, row.resource_name)
+    return Entry(row.id, row.resource_id, name, row.starts_at, row.ends_at,
                  detailed, row.organisation_name if detailed else None, row.title if detailed else None,
                  viewer.role == Role.PARTNER and viewer.organisation_id == row.organisation_id)
 
@@ -88,8 +93,9 @@ def _week_context(resources: list[Resource], days: list[date], single: Resource 
     ).all() if ids else []
     hours = house_hours(db.session)
     shown = [c for c in closures if any(c.applies_to(r) for r in resources)]
-    items = [entry(b, current_user) for b in bookings]
-    items += [ClosedEntry(c.id, c.resource_id, c.starts_at, c.ends_at, c.reason) for c in shown]
+    names = {r.id: translated(r, "name") for r in resources}
+    items = [entry(b, current_user, names) for b in bookings]
+    items += [ClosedEntry(c.id, c.resource_id, c.starts_at, c.ends_at, translated(c, "reason")) for c in shown]
     first_hour, last_hour = weekwork.hour_range(hours, ids, days)
     if single is not None and single.whole_days:
         first_hour, last_hour = weekwork.DEFAULT_HOURS

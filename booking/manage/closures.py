@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import DateField, SelectField, StringField, TimeField
+from wtforms import DateField, FormField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -22,7 +22,9 @@ from .. import labels
 from ..availability import busy_overlapping
 from ..clock import LocalTimeError, day_bounds, local, now, to_utc
 from ..extensions import db
-from ..forms import EmptyForm, Form, local_time_message, year_in_range
+from ..content import set_translations
+from ..content.forms import fill, translations_form, typed
+from ..forms import DATE_FORMATS, TIME_FORMATS, EmptyForm, Form, local_time_message, year_in_range
 from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Closure, Resource, Status
 from ..notify import outbox
@@ -40,11 +42,12 @@ class ClosureForm(SentOnce, Form):
 
     resource_id = SelectField(_l("What is closed"), coerce=optional_id)
     first_day = DateField(
-        _l("First day"), validators=[DataRequired(_l("Please enter the first day.")), year_in_range]
+        _l("First day"), validators=[DataRequired(_l("Please enter the first day.")), year_in_range],
+        format=DATE_FORMATS,
     )
-    start = TimeField(_l("From (time)"), validators=[Optional()])
-    last_day = DateField(_l("Last day"), validators=[Optional(), year_in_range])
-    end = TimeField(_l("Until (time)"), validators=[Optional()])
+    start = TimeField(_l("From (time)"), validators=[Optional()], format=TIME_FORMATS)
+    last_day = DateField(_l("Last day"), validators=[Optional(), year_in_range], format=DATE_FORMATS)
+    end = TimeField(_l("Until (time)"), validators=[Optional()], format=TIME_FORMATS)
     reason = StringField(
         _l("Reason"),
         filters=[strip],
@@ -53,6 +56,8 @@ class ClosureForm(SentOnce, Form):
             Length(max=200, message=_l("At most %(max)d characters, please.")),
         ],
     )
+
+    translated = FormField(translations_form({"reason": (_l("Reason"), 200, False)}))
 
     # Set by validate(): the closure as UTC instants, [starts_at, ends_at).
     starts_at = None
@@ -83,6 +88,7 @@ class ClosureForm(SentOnce, Form):
             self.last_day.data = ends.date()
             self.end.data = ends.time()
         self.reason.data = closure.reason
+        fill(self.translated.form, closure)
 
     def validate(self, extra_validators=None) -> bool:
         """The fields each, then the span: local times that exist once, the end after the start."""
@@ -113,6 +119,7 @@ class ClosureForm(SentOnce, Form):
         closure.starts_at = self.starts_at
         closure.ends_at = self.ends_at
         closure.reason = self.reason.data
+        set_translations(closure, typed(self.translated.form))
 
 
 def affected_bookings(closure: Closure) -> list[Booking]:

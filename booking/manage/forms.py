@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
     EmailField,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -28,6 +29,8 @@ from wtforms.validators import (
 
 from .. import labels, policy
 from ..extensions import db
+from ..content import set_translations
+from ..content.forms import fill, translations_form, typed
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
 from ..models import LONGEST_BUFFER, Organisation, OrganisationKind, Resource, ResourceKind, Role, User
@@ -149,9 +152,16 @@ class ResourceForm(SentOnce, EditingForm):
         validators=[Optional(), NumberRange(min=1, max=MAX_HOURS, message=_l(
             "Please enter a number of hours from %(min)s to %(max)s, or leave the field empty."))],
     )
+    translated = FormField(translations_form({
+        "name": (_l("Name"), 120, False),
+        "description": (_l("Description"), MAX_DESCRIPTION, True),
+        "location": (_l("Location"), 120, False),
+    }))
 
     def __init__(self, *args, editing: Resource | None = None, **kwargs):
         super().__init__(*args, editing=editing, **kwargs)
+        if editing is not None and not self.is_submitted():
+            fill(self.translated.form, editing)
         # A room or plot counts as one unit; an empty field says so better than "1".
         if editing is not None and editing.kind != ResourceKind.EQUIPMENT and not self.is_submitted():
             self.quantity.data = None
@@ -177,6 +187,7 @@ class ResourceForm(SentOnce, EditingForm):
         resource.setup_minutes = 0 if plot else self.setup_minutes.data or 0
         resource.cleanup_minutes = 0 if plot else self.cleanup_minutes.data or 0
         resource.max_hours = self.max_hours.data
+        set_translations(resource, typed(self.translated.form))
 
 
 class ConfirmField(HiddenField):

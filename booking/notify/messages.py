@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 import re
 from email.charset import QP, Charset
 from email.header import Header
@@ -20,18 +20,17 @@ from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import urlsplit
 
 import icalendar
-from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import content, i18n
 from ..clock import local, now
 from ..mail import one_line
 from .models import Kind, OutboxMessage, Topic
 
 # "Di. 12. Jan. 2027" / "Tue 12 Jan 2027": the day as a subject line names it.
-DAY_PATTERN = {"de": "EEE d. MMM y", "en": "EEE d MMM y"}
 
 # What a person chooses about, per kind of message; None: always sent (accounts, digests).
 TOPIC: dict[Kind, Topic | None] = {
@@ -93,13 +92,13 @@ def read_unsubscribe_token(token: str) -> tuple[int, list[Topic]] | None:
 # Dates
 
 def when(starts_at: datetime, ends_at: datetime, language: str) -> str:
-    """"Di. 12. Jan. 2027, 18:00–20:00"; across days, both ends with their day."""
-    pattern = DAY_PATTERN.get(language, DAY_PATTERN["de"])
+    """"Di., 12. Jan. 2027, 18:00–20:00"; across days, both ends with their day."""
     start, end = local(starts_at), local(ends_at)
-    first = format_date(start.date(), pattern, locale=language)
+    first = i18n.weekday_date(start, language)
     if start.date() == end.date():
-        return f"{first}, {start:%H:%M}–{end:%H:%M}"
-    return f"{first}, {start:%H:%M} – {format_date(end.date(), pattern, locale=language)}, {end:%H:%M}"
+        return i18n.at_day(first, i18n.time_range(start, end, language), language)
+    return i18n.span(i18n.at_day(first, i18n.local_time(start), language),
+                     i18n.at_day(i18n.weekday_date(end, language), i18n.local_time(end), language), language)
 
 
 @dataclass
@@ -132,7 +131,7 @@ def subject(kind: Kind, payload: dict, language: str) -> str:
         return _("A new password for Treffpunkt")
     if kind == Kind.DIGEST:
         return _("Treffpunkt: your summary of %(day)s",
-                 day=format_date(datetime.fromisoformat(payload["day"]), "long", locale=language))
+                 day=i18n.local_date(date.fromisoformat(payload["day"][:10]), "long", language))
     texts = {
         Kind.SUBMITTED: _("New request: %(title)s – %(what)s"),
         Kind.SERIES_SUBMITTED: _("New series: %(title)s – %(what)s"),
@@ -217,10 +216,23 @@ def _context(row: OutboxMessage, payload: dict, language: str) -> dict:
     return context
 
 
+def in_language(payload, language: str):
+    """The payload with each "<key>_i18n" the manager wrote put in place of "<key>", in `language`."""
+    if isinstance(payload, list):
+        return [in_language(item, language) for item in payload]
+    if not isinstance(payload, dict):
+        return payload
+    shown = {key: in_language(value, language) for key, value in payload.items() if not key.endswith("_i18n")}
+    for key, texts in payload.items():
+        if key.endswith("_i18n"):
+            shown[key.removesuffix("_i18n")] = content.pick(texts, language)
+    return shown
+
+
 def compose(row: OutboxMessage, address: str, language: str, *, extra: dict | None = None) -> Message:
     """The message for one row, ready for the transport."""
     config = current_app.config
-    payload = json.loads(row.payload or "{}")
+    payload = in_language(json.loads(row.payload or "{}"), language)
     with force_locale(language):
         context = _context(row, payload, language) | (extra or {})
         if "link" not in context:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import content
 from ..clock import now
 from ..models import Booking, Closure, Organisation, Role, Series, User, UTCDateTime
 from .models import Kind, OutboxMessage
@@ -39,7 +40,19 @@ def snapshot(bookings: Sequence[Booking], *, by: User | None = None, reason: str
         "dates": [_when(b) for b in sorted(bookings, key=lambda b: b.starts_at)],
         "reason": reason,
         "by": by.name if by is not None else "",
-    }
+    } | _other_languages(resource=lead.resource, location=lead.resource)
+
+
+def _other_languages(**shown) -> dict:
+    """The manager's translations of what a message names, as "<key>_i18n": {"uk": …}, if any."""
+    field = {"resource": "name", "location": "location", "closed": "name", "reason": "reason"}
+    found = {}
+    for key, obj in shown.items():
+        if obj:
+            texts = content.every_language(obj, field[key])
+            if len(texts) > 1:
+                found[f"{key}_i18n"] = texts
+    return found
 
 
 # One INSERT … SELECT per event, written as SQL once: an approval pays for one statement, not
@@ -125,7 +138,7 @@ def closure_created(session: Session, closure: Closure, affected: Sequence[Booki
             "ends_at": closure.ends_at.isoformat(),
             "closed": closure.resource.name if closure.resource is not None else "",
             "bookings": [{**snapshot([b]), "dates": [_when(b)]} for b in bookings],
-        }
+        } | _other_languages(reason=closure, closed=closure.resource)
         written += _write(session, Kind.CLOSURE, TO_GROUP, payload, by, organisation=bookings[0].organisation_id)
     return written
 

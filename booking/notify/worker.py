@@ -31,7 +31,7 @@ from ..labels import STATUS
 from ..mail import MailError, Transport, language_of, one_line
 from ..models import AuditEvent, Booking, Status, TokenPurpose, User
 from . import outbox
-from .messages import ALWAYS, TOPIC, Unsendable, compose, page_link, site_url, subject
+from .messages import ALWAYS, TOPIC, Unsendable, compose, in_language, page_link, site_url, subject
 from .models import Choice, Kind, NotificationChoice, OutboxMessage, State, Topic
 
 LEASE = timedelta(minutes=10)
@@ -196,7 +196,8 @@ def _digest_context(session: Session, row: OutboxMessage, language: str) -> dict
     held = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(payload["held"]))
                            .order_by(OutboxMessage.id)).all()
     with force_locale(language):
-        lines = [(subject(m.kind, json.loads(m.payload), language), page_link(m.kind, json.loads(m.payload)))
+        lines = [(subject(m.kind, in_language(json.loads(m.payload), language), language),
+                  page_link(m.kind, json.loads(m.payload)))
                  for m in held]
     context = {"lines": lines, "pending": None, "decided": [], "digest_topics": [],
                "link": site_url("requests.mine")}

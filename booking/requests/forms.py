@@ -23,7 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form, SubForm, year_in_range
+from ..content import translated
+from ..forms import DATE_FORMATS, TIME_FORMATS, Form, SubForm, year_in_range
 from ..labels import RESOURCE_KIND
 from ..lazytext import lazy_gettext as _l
 from ..models import Resource, ResourceKind
@@ -47,12 +48,13 @@ def resource_choices(resources: list[Resource]) -> list[SelectChoice]:
     """Active resources grouped by kind, with capacity or quantity in the label."""
     choices = [SelectChoice("", _l("Please choose"))]
     for r in resources:
+        name = translated(r, "name")
         if r.kind == ResourceKind.ROOM and r.capacity:
-            label = _l("%(name)s (up to %(n)s people)", name=r.name, n=r.capacity)
+            label = _l("%(name)s (up to %(n)s people)", name=name, n=r.capacity)
         elif r.kind == ResourceKind.EQUIPMENT:
-            label = _l("%(name)s (%(n)s available)", name=r.name, n=r.quantity)
+            label = _l("%(name)s (%(n)s available)", name=name, n=r.quantity)
         else:
-            label = r.name
+            label = name
         choices.append(
             SelectChoice(str(r.id), label, render_kw={"data-kind": r.kind.value}, optgroup=RESOURCE_KIND[r.kind])
         )
@@ -61,7 +63,7 @@ def resource_choices(resources: list[Resource]) -> list[SelectChoice]:
 
 def equipment_choices(resources: list[Resource]) -> list[SelectChoice]:
     choices = [SelectChoice("", _l("No equipment"))]
-    choices += [SelectChoice(str(r.id), _l("%(name)s (%(n)s available)", name=r.name, n=r.quantity))
+    choices += [SelectChoice(str(r.id), _l("%(name)s (%(n)s available)", name=translated(r, "name"), n=r.quantity))
                 for r in resources if r.kind == ResourceKind.EQUIPMENT]
     return choices
 
@@ -97,10 +99,13 @@ class SlotFields:
         render_kw=NAMES,
         validators=[InputRequired(_l("Please choose what you want to book."))],
     )
-    date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date.")), year_in_range])
-    start = TimeField(_l("From"), validators=[_time_unless_plot(_l("Please enter a start time."))])
-    end = TimeField(_l("Until"), validators=[_time_unless_plot(_l("Please enter an end time."))])
-    last_day = DateField(_l("Last day"), validators=[Optional(), year_in_range])
+    date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date.")), year_in_range],
+                     format=DATE_FORMATS)
+    start = TimeField(_l("From"), validators=[_time_unless_plot(_l("Please enter a start time."))],
+                      format=TIME_FORMATS)
+    end = TimeField(_l("Until"), validators=[_time_unless_plot(_l("Please enter an end time."))],
+                    format=TIME_FORMATS)
+    last_day = DateField(_l("Last day"), validators=[Optional(), year_in_range], format=DATE_FORMATS)
     extras = FieldList(FormField(ExtraForm), min_entries=EXTRA_ROWS, max_entries=EXTRA_ROWS)
     attendees = IntegerField(
         _l("Expected attendees"),
@@ -160,7 +165,8 @@ class RepeatFields:
                  SelectChoice("-1", _l("the last"))],
         default=1,
     )
-    repeat_until = DateField(_l("Last date of the series"), validators=[Optional(), year_in_range])
+    repeat_until = DateField(_l("Last date of the series"), validators=[Optional(), year_in_range],
+                             format=DATE_FORMATS)
     repeat_count = IntegerField(
         _l("Or: number of dates"),
         validators=[Optional(), NumberRange(min=1, max=250, message=_l("Please enter a number from 1 to 250."))],

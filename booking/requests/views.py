@@ -16,6 +16,7 @@ from . import bp
 from .. import policy, workflow
 from .. import series as serieswork
 from ..availability import Alternative, alternatives, check
+from ..content import translated
 from ..calendar.views import free_panel
 from ..clock import LocalTimeError, local, now, to_utc, today
 from ..extensions import db
@@ -362,10 +363,10 @@ def new():
         override_reason=form.override_reason.data.strip() if used_override else "",
     )
     if is_manager():
-        flash(_("The request for %(name)s is in the queue.", name=booking.resource.name), "success")
+        flash(_("The request for %(name)s is in the queue.", name=translated(booking.resource, "name")), "success")
         response = answer_once(form, url_for("manage.queue"))
     else:
-        flash(_("Your request for %(name)s has been sent. The house will reply soon.", name=booking.resource.name),
+        flash(_("Your request for %(name)s has been sent. The house will reply soon.", name=translated(booking.resource, "name")),
               "success")
         response = answer_once(form, url_for("requests.mine"))
     db.session.commit()

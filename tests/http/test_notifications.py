@@ -252,7 +252,7 @@ def test_the_calendar_file_holds_the_right_instants_across_the_clock_change(mail
     assert [e.decoded("dtstart").isoformat() for e in events] == ["2027-03-23T17:00:00+00:00", "2027-03-30T16:00:00+00:00"]
     assert [e.decoded("dtend").isoformat() for e in events] == ["2027-03-23T19:00:00+00:00", "2027-03-30T18:00:00+00:00"]
     assert all(str(e["summary"]) == 'Kurs; "A";\nB,C' for e in events)  # the title stays inside its field
-    assert received.subject == "Bestätigt: Seminarraum 1, 2 Termine ab Di. 23. März 2027, 18:00–20:00"
+    assert received.subject == "Bestätigt: Seminarraum 1, 2 Termine ab Di., 23. März 2027, 18:00–20:00"
 
 
 def test_a_recipient_without_an_address_is_skipped_and_the_skip_recorded(client, auth, mailserver, house, make):

@@ -132,7 +132,7 @@ BAD_INPUT = [
     ({"attendees": "0"}, "attendees"),
     ({"date": "1999-12-31"}, "date"),
     ({"date": "2101-01-01"}, "date"),
-    ({"date": "31.12.2026"}, "date"),
+    ({"date": "31.13.2026"}, "date"),
     ({"title": "x" * 121}, "title"),
     ({"note": "x" * 1001}, "note"),
     ({"units": "2"}, "units"),

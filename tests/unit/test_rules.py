@@ -317,7 +317,7 @@ def test_the_closure_message_names_whom_when_and_why(english):
     renovation = Closure(resource_id=None, starts_at=at(TUESDAY, "12:00"), ends_at=at(THURSDAY, "12:00"),
                          reason="Umbau")
     (across,) = closure_reasons(ask(SAAL, WEDNESDAY, "10:00", "12:00"), [renovation])
-    assert english(across) == "The house is closed Tue 15. Jun 12:00 – Thu 17. Jun 12:00: Umbau."
+    assert english(across) == "The house is closed Tue, Jun 15, 12:00 – Thu, Jun 17, 12:00: Umbau."
 
 
 def test_a_booking_until_midnight_is_told_as_ending_at_24_00(english):
