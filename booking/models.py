@@ -490,3 +490,4 @@ from .freshness import HouseVersion  # noqa: E402,F401  (the house's change coun
 from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401
 
 from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)
+from .decisions import models as _decisions_models  # noqa: E402,F401  (counter-offers)
