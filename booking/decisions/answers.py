@@ -16,6 +16,9 @@ from ..database import is_overlap_violation
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import AuditEvent, Role
+from ..availability import alternatives
+from ..requests.views import alternative_fields, partner_limits
+from ..rules import ask_for
 from ..web import get_or_404, requires
 from . import offers
 from .models import Offer
@@ -37,7 +40,10 @@ def _refusal_page(offer: Offer, message: str):
         sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
         .where(AuditEvent.booking_id == booking.id).order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    suggestions = offers.suggestions(db.session, booking, at) if booking.status.value == "pending" else []
+    free = []
+    if booking.status.value == "pending":  # the free slots near the one offered, by the partner rules
+        free = alternatives(db.session, ask_for(booking).moved(offer.starts_at, offer.resource), at, partner_limits())
+    suggestions = [(alt, url_for("requests.new", **alternative_fields(alt, None))) for alt in free]
     return render_template("requests/detail.html", booking=booking, events=events, form=EmptyForm(), at=at,
                            offer=offers.open_offer(db.session, booking), offer_error=message,
                            suggestions=suggestions), 409

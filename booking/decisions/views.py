@@ -17,6 +17,7 @@ from ..database import is_overlap_violation
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Booking, Resource
+from ..requests.views import alternative_fields
 from ..web import get_or_404, requires
 from . import moving, offers, together
 from .forms import ChangeForm, OfferForm, TogetherForm
@@ -109,7 +110,9 @@ def offer(booking_id: int):
                 flash(_("Counter-offer sent to %(group)s.", group=booking.organisation.name), "success")
                 return redirect(url_for("decisions.offer", booking_id=booking.id), code=303)
     at = now()
-    suggestions = offers.suggestions(db.session, booking, at) if booking.status.value == "pending" else []
+    free = offers.suggestions(db.session, booking, at) if booking.status.value == "pending" else []
+    suggestions = [(alt, url_for("decisions.offer", booking_id=booking.id, **alternative_fields(alt, None)))
+                   for alt in free]
     return render_template("decisions/offer.html", booking=booking, form=form, error=error, at=at,
                            current=offers.open_offer(db.session, booking), suggestions=suggestions,
                            empty=EmptyForm()), status
