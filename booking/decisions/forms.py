@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..clock import LocalTimeError, to_utc
@@ -26,7 +27,7 @@ class SlotForm(Form):
     last_day = DateField(_l("Last day"), validators=[Optional(), year_in_range])
 
     def offer_resources(self, resources: list[Resource]) -> None:
-        self.resource_id.choices = [(r.id, r.name) for r in resources]
+        self.resource_id.choices = [SelectChoice(r.id, r.name) for r in resources]
         self._resources = {r.id: r for r in resources}
 
     @property
@@ -86,7 +87,8 @@ class TogetherForm(Form):
     chosen = RadioField(_l("Approve"), coerce=int, validate_choice=False,
                         validators=[InputRequired(_l("Please choose the request to approve."))])
     others = RadioField(_l("The others"), default=REJECT, choices=[
-        (REJECT, _l("Reject them")), (OFFER, _l("Offer each the next free slot (rejected if there is none)"))],
+        SelectChoice(REJECT, _l("Reject them")),
+        SelectChoice(OFFER, _l("Offer each the next free slot (rejected if there is none)"))],
         validators=[InputRequired()])
     reason = TextAreaField(_l("Reason for the others"), validators=[
         DataRequired(_l("Please give a reason for the others.")),

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from . import bp
 from .. import policy, workflow
@@ -149,7 +150,7 @@ def decide_together(booking_id: int):
         abort(403)
     form = TogetherForm()
     form.allowed_ids = {b.id for b in shown}
-    form.chosen.choices = [(b.id, b.title) for b in shown]
+    form.chosen.choices = [SelectChoice(b.id, b.title) for b in shown]
     status, error = 200, None
     if request.method == "POST":
         if not form.validate():
