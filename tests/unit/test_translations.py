@@ -7,6 +7,24 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Sources only the house's staff read (desk, manager, reports): their messages need German only;
+# every other message is partner-facing and is translated into every language.
+STAFF_ONLY = [
+    "booking/manage/**",
+    "templates/manage/**",
+    "booking/operations/**",
+    "templates/operations/**",
+    "templates/lobby/screens.html",
+    "booking/lobby/forms.py",
+    "templates/notify/undelivered.html",
+    # The manager's decisions: changing a booking, offering a slot, deciding together.
+    "booking/decisions/views.py",
+    "booking/decisions/forms.py",
+    "booking/decisions/moving.py",
+    "booking/decisions/together.py",
+    "templates/decisions/**",
+]
+
 
 def source_messages() -> set[str]:
     method_map = [("booking/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
