@@ -20,6 +20,7 @@ from booking import series as serieswork
 from booking.calendar import feeds
 from booking.calendar.models import FeedKind
 from booking.clock import now, to_utc
+from booking.decisions.models import Offer
 from booking.extensions import db
 from booking.lobby import screens
 from booking.lobby.models import LobbyScreen
@@ -227,6 +228,10 @@ def build_world(make) -> dict:
     db.session.add_all([closure, house_closure])
     group_a.contact_name = "Erika A"  # a change, so the record of changes holds one of each kind
     newer = screens_feeds_and_messages(member_a, approved, manager)
+    offer = Offer(booking=pending, organisation_id=group_a.id, resource=room, starts_at=to_utc(day, time(16)),
+                  ends_at=to_utc(day, time(18)), message="Bitte nachmittags", made_by=manager,
+                  expires_at=now() + timedelta(days=3))
+    db.session.add(offer)
     db.session.commit()
     return {
         "users": {"partner": member_a, "desk": desk, "manager": manager, "admin": admin},
@@ -239,6 +244,7 @@ def build_world(make) -> dict:
             "organisation_id": [group_a.id],
             "user_id": [member_a.id, invited_a.id],
             "closure_id": [closure.id],
+            "offer_id": [offer.id],
             "token": [token],
             **newer,
         },
