@@ -91,7 +91,7 @@ def offer(booking_id: int):
     if request.method == "POST":
         form = OfferForm()
     else:
-        form = OfferForm(formdata=request.args or None, data=_slot_data(booking), meta={"csrf": False})
+        form = OfferForm(formdata=request.args or None, data=_slot_data(booking))  # an alternative's link fills it
     form.offer_resources(_resources(booking))
     status, error = 200, None
     if request.method == "POST":
