@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import workflow
 from ..availability import Alternative, alternatives, check_booking
 from ..database import lock_for_decision
+from ..i18n import local_date, local_time
 from ..lazytext import lazy_gettext as _l
 from ..models import AuditEvent, Booking, Resource, Status, User
 from ..notify import outbox
@@ -84,7 +85,8 @@ def make(session: Session, booking: Booking, by: User, at: datetime, *, resource
                   ends_at=ends_at, message=message.strip(), made_by=by, made_at=at,
                   expires_at=at + timedelta(days=days))
     session.add(offer)
-    _note(session, lead, by, message.strip() or str(_l("Counter-offer sent.")))
+    slot = f"{resource.name}, {local_date(starts_at)} {local_time(starts_at)}–{local_time(ends_at)}"
+    _note(session, lead, by, " ".join(filter(None, (str(_l("Counter-offer: %(slot)s.", slot=slot)), message.strip()))))
     session.flush()
     outbox.offered(session, offer, by)
     return offer
