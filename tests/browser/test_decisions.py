@@ -134,4 +134,10 @@ def test_three_competing_saal_requests_decided_on_one_page(new_page, login, live
         answered = {o.booking_id for o in open_offers if o.state == OfferState.OPEN}
         rejected = {i for i in (ids[0], ids[2]) if db.session.get(Booking, i).status == Status.REJECTED}
     assert answered | rejected == {ids[0], ids[2]}
+    for name, path in (("offer-360", f"/manage/bookings/{ids[0]}/offer"), ("change-360", f"/manage/bookings/{ids[1]}/change")):
+        phone.goto(path)
+        expect(phone.locator("h1")).to_be_visible()
+        keep(screenshot, phone, name)
+    manager.goto(f"/manage/bookings/{ids[1]}/change")
+    keep(screenshot, manager, "change-1280")
     browser_problems.assert_none()
