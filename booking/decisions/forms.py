@@ -12,6 +12,7 @@ from ..clock import LocalTimeError, to_utc
 from ..forms import Form, local_time_message, year_in_range
 from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Resource
+from ..sessions.forms import SentOnce
 from .together import OFFER, REJECT
 
 MAX_UNITS = 10_000
@@ -57,7 +58,7 @@ class SlotForm(Form):
             return None
 
 
-class OfferForm(SlotForm):
+class OfferForm(SentOnce, SlotForm):
     message = TextAreaField(_l("Message for the group"), validators=[
         Optional(), Length(max=500, message=_l("At most %(max)d characters, please."))])
 

@@ -19,6 +19,8 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Booking, Resource
 from ..requests.views import alternative_fields
+from ..sessions.forms import answer as answer_once
+from ..sessions.forms import repeat_of
 from ..web import get_or_404, requires
 from . import moving, offers, together
 from .forms import ChangeForm, OfferForm, TogetherForm
@@ -90,6 +92,9 @@ def offer(booking_id: int):
     booking = _decidable_or_403(booking_id)
     if request.method == "POST":
         form = OfferForm()
+        repeat = repeat_of(form)  # the same form sent a second time: the first one's answer
+        if repeat is not None:
+            return repeat
     else:
         form = OfferForm(formdata=request.args or None, data=_slot_data(booking))  # an alternative's link fills it
     form.offer_resources(_resources(booking))
@@ -103,13 +108,14 @@ def offer(booking_id: int):
                 offers.make(db.session, booking, current_user, now(), resource=form.resource, starts_at=slot[0],
                             ends_at=slot[1], message=form.message.data or "",
                             days=current_app.config["OFFER_DAYS"])
+                response = answer_once(form, url_for("decisions.offer", booking_id=booking.id))
                 db.session.commit()
             except workflow.WorkflowError as refusal:
                 db.session.rollback()
                 status, error = 409, _refused(refusal)
             else:
                 flash(_("Counter-offer sent to %(group)s.", group=booking.organisation.name), "success")
-                return redirect(url_for("decisions.offer", booking_id=booking.id), code=303)
+                return response
     at = now()
     free = offers.suggestions(db.session, booking, at) if booking.status.value == "pending" else []
     suggestions = [(alt, url_for("decisions.offer", booking_id=booking.id, **alternative_fields(alt, None)))

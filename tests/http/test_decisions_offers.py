@@ -180,3 +180,16 @@ def test_expiry_command_closes_the_request_once(client, auth, world, saal, runne
     assert count_rows(Booking, Booking.status == Status.REJECTED) == 1
     assert count_rows(Offer, Offer.state == OfferState.EXPIRED) == 1
     assert count_rows(OutboxMessage, OutboxMessage.kind == Kind.REJECTED) == 1
+
+
+def test_the_same_offer_form_sent_twice_makes_one_offer(client, auth, world, saal):
+    auth.login(world["manager"])
+    page = client.get(f"/manage/bookings/{world['request'].id}/offer").get_data(as_text=True)
+    import re
+
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page).group(1)
+    data = {**offer_form(saal, future_day()), "submission_key": key}
+    first = client.post(f"/manage/bookings/{world['request'].id}/offer", data=data)
+    second = client.post(f"/manage/bookings/{world['request'].id}/offer", data=data)
+    assert first.status_code == second.status_code == 303
+    assert count_rows(Offer) == 1 and count_rows(OutboxMessage, OutboxMessage.kind == Kind.OFFERED) == 1
