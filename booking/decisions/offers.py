@@ -191,7 +191,9 @@ def expire_due(session: Session, at: datetime) -> int:
     ).all()
     if not due:
         return 0
-    lock_for_decision(session, {offer.resource_id for offer in due})
+    # the offered resources and the requests' own: no decision on them can slip in meanwhile
+    lock_for_decision(session, {offer.resource_id for offer in due}
+                      | {part.resource_id for offer in due for part in offer.booking.parts})
     session.expire_all()
     closed = 0
     reason = str(_l("The counter-offer expired without an answer."))

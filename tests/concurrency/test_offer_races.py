@@ -69,3 +69,43 @@ def test_accepting_an_offer_against_a_competing_approval_gives_the_room_once(ser
     assert overlapping_approved_pairs() == []
     server.assert_no_errors()
     print(f"offers accepted first: {accepted} of {ROUNDS}")
+
+
+def test_deciding_together_against_a_concurrent_approval_is_all_or_nothing(server, manager, make):
+    """Five rooms, three competing requests each: the manager decides them together while another
+    approval of one of them arrives at the same instant. Either the whole decision or the approval."""
+    import re
+
+    day = future_day()
+    sets = []
+    for n in range(5):
+        room = make.resource(f"Raum {n}", capacity=40)
+        sets.append([make.booking(room, make.organisation(f"Gruppe {n}-{k}"), day=day, start=start, end=end).id
+                     for k, (start, end) in enumerate((("10:00", "12:00"), ("11:00", "13:00"), ("09:00", "10:30")))])
+    release_database()
+    with current_app.test_request_context():
+        pages = [url_for("decisions.decide_together", booking_id=ids[0]) for ids in sets]
+        approvals = [url_for("manage.approve", booking_id=ids[2]) for ids in sets]
+    seen = [re.search(r'name="seen"[^>]*value="([^"]+)"', manager.open("GET", page).text).group(1) for page in pages]
+    release_database()
+    requests = []
+    for ids, page, approve, fingerprint in zip(sets, pages, approvals, seen):
+        form = {"chosen": str(ids[0]), "others": "reject", "reason": "Zusammen entschieden", "seen": fingerprint,
+                "csrf_token": manager.csrf_token}
+        requests.append(("POST", page, form, manager.cookie_header))
+        requests.append(("POST", approve, {"csrf_token": manager.csrf_token}, manager.cookie_header))
+    responses = server.fire(requests)
+
+    together_won = 0
+    for ids, decided, approved in zip(sets, responses[::2], responses[1::2]):
+        assert {decided.status, approved.status} == {303, 409}, (decided.status, approved.status)
+        statuses = [committed(sa.select(Booking.status).where(Booking.id == i))[0].status for i in ids]
+        if decided.status == 303:
+            together_won += 1
+            assert statuses == [Status.APPROVED, Status.REJECTED, Status.REJECTED]
+        else:
+            assert statuses == [Status.PENDING, Status.PENDING, Status.APPROVED]
+            assert "Nothing was saved" in decided.text or "Nichts wurde gespeichert" in decided.text
+    assert overlapping_approved_pairs() == []
+    server.assert_no_errors()
+    print(f"decided together first: {together_won} of {len(sets)}")
