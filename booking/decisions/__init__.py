@@ -5,10 +5,11 @@ from flask import Blueprint
 
 bp = Blueprint("decisions", __name__)
 
-from . import views, answers  # noqa: E402,F401
-
 
 def init_app(app) -> None:
+    # The views import the request pages' helpers, which import the offers: loaded here, once
+    # every package is importable, so neither side depends on the order of imports.
+    from . import answers, views  # noqa: F401  (their routes)
     from .commands import offers_cli
 
     app.register_blueprint(bp)
