@@ -80,7 +80,8 @@ def make(session: Session, booking: Booking, by: User, at: datetime, *, resource
     if not verdict.ok:
         raise workflow.ConflictError(" ".join(str(r) for r in verdict.reasons))
     for earlier in session.scalars(sa.select(Offer).where(Offer.booking_id == lead.id, Offer.state == OfferState.OPEN)):
-        earlier.state, earlier.answered_by, earlier.answered_at = OfferState.WITHDRAWN, by, at
+        earlier.state = OfferState.EXPIRED if earlier.expired(at) else OfferState.WITHDRAWN
+        earlier.answered_by, earlier.answered_at = by, at
     offer = Offer(booking=lead, organisation_id=lead.organisation_id, resource=resource, starts_at=starts_at,
                   ends_at=ends_at, message=message.strip(), made_by=by, made_at=at,
                   expires_at=at + timedelta(days=days))

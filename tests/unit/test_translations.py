@@ -23,6 +23,7 @@ STAFF_ONLY = [
     "booking/decisions/moving.py",
     "booking/decisions/together.py",
     "templates/decisions/**",
+    "templates/partials/_queue_row.html",  # the manager's queue card
 ]
 
 
