@@ -193,3 +193,28 @@ def test_the_same_offer_form_sent_twice_makes_one_offer(client, auth, world, saa
     second = client.post(f"/manage/bookings/{world['request'].id}/offer", data=data)
     assert first.status_code == second.status_code == 303
     assert count_rows(Offer) == 1 and count_rows(OutboxMessage, OutboxMessage.kind == Kind.OFFERED) == 1
+
+
+def test_an_expired_offer_shows_as_expired_without_buttons(client, auth, world, saal):
+    make_offer(client, auth, world, saal)
+    offer = one(Offer)
+    offer.expires_at = now() - timedelta(minutes=1)
+    db.session.commit()
+    auth.login(world["member"])
+    html = client.get(f"/requests/{world['request'].id}").get_data(as_text=True)
+    assert f'id="offer-{offer.id}"' in html and f"/requests/offers/{offer.id}/accept" not in html
+    assert "abgelaufen" in html
+
+
+def test_once_the_house_decides_the_request_the_offer_is_gone(client, auth, world, saal):
+    make_offer(client, auth, world, saal)
+    offer_id = one(Offer).id
+    auth.login(world["manager"])
+    assert client.post(f"/manage/bookings/{world['request'].id}/reject", data={"reason": "Doch nicht"}).status_code == 303
+    auth.logout()
+    auth.login(world["member"])
+    assert f"offer-{offer_id}" not in client.get("/requests/").get_data(as_text=True)
+    response = client.post(f"/requests/offers/{offer_id}/accept")
+    assert response.status_code == 409
+    assert count_rows(Booking, Booking.status == Status.REJECTED) == 1 and count_rows(AuditEvent,
+                                                                                      AuditEvent.to_status == Status.APPROVED) == 0
