@@ -161,8 +161,8 @@ def poison_every_text_column() -> Poisoned:
 
 
 def screens_feeds_and_messages(member: User, booking: Booking, manager: User) -> dict[str, list]:
-    """A lobby screen, a group's calendar feed, an undelivered and a skipped message, and an
-    unsubscribe link: the ids and secrets their routes take (flushed, not committed)."""
+    """A lobby screen, a group's calendar feed, an undelivered and a skipped message, an
+    unsubscribe link and a counter-offer: the ids and secrets their routes take (flushed, not committed)."""
     screen = LobbyScreen(name="Eingang")
     screen_token = screens.issue(screen, now())
     db.session.add(screen)
@@ -174,8 +174,13 @@ def screens_feeds_and_messages(member: User, booking: Booking, manager: User) ->
     skipped = OutboxMessage(kind=Kind.APPROVED, state=State.SKIPPED, address="verein@example.org",
                             payload=payload, last_error="Adresse abgelehnt")
     db.session.add_all([failed, skipped])
+    offer = Offer(booking=booking, organisation_id=booking.organisation_id, resource=booking.resource,
+                  starts_at=booking.starts_at, ends_at=booking.ends_at, message="Anders", made_by=manager,
+                  expires_at=now() + timedelta(days=3))
+    db.session.add(offer)
     db.session.flush()
     return {
+        "offer_id": [offer.id],
         "screen_id": [screen.id], "screen_token": [screen_token],
         "feed_id": [feed.id], "feed_token": [feed_token],
         "message_id": [failed.id],
@@ -244,7 +249,7 @@ def build_world(make) -> dict:
             "organisation_id": [group_a.id],
             "user_id": [member_a.id, invited_a.id],
             "closure_id": [closure.id],
-            "offer_id": [offer.id],
+            "offer_id": [offer.id, *newer.pop("offer_id")],
             "token": [token],
             **newer,
         },
