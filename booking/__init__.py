@@ -26,7 +26,7 @@ def default_instance() -> Path:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints and commands."""
-    from . import audit, cli, freshness, i18n, notify, operations, web
+    from . import audit, cli, decisions, freshness, i18n, notify, operations, web
     from .config import configure
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .sessions import throttle
@@ -58,4 +58,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     notify.init_app(app)
+    decisions.init_app(app)
     return app

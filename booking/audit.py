@@ -18,6 +18,9 @@ from .clock import now
 from .models import ChangeRecord, Closure, Organisation, Resource, User
 
 SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure"}
+from .decisions.models import Offer  # noqa: E402  (counter-offers are recorded too)
+
+SUBJECTS[Offer] = "offer"
 # Never written into the record; a password change is noted without its value.
 SECRET = {"password_hash"}
 SKIPPED = {"id", "session_version", "created_at", "created_by_id"}

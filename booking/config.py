@@ -64,6 +64,7 @@ class Defaults:
     OUTBOX_RETRY_MAX_SECONDS = 3600
     OUTBOX_MAX_ATTEMPTS = 10
     REMINDER_HOURS = 24  # the group is reminded this long before each approved booking
+    OFFER_DAYS = 3  # a counter-offer waits this many days for the group's answer
     DIGEST_HOUR = 7  # daily summaries go out from this hour (house time) on
     BACKUP_KEEP = 14  # `flask backup` keeps this many copies in instance/backups/
     # Data protection (docs/privacy.md): accounts and groups inactive this long are erased by

@@ -495,3 +495,4 @@ from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401
 
 from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)
 from .privacy import models as _privacy_models  # noqa: E402,F401  (the latest login per account)
+from .decisions import models as _decisions_models  # noqa: E402,F401  (counter-offers)

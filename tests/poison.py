@@ -20,6 +20,7 @@ from booking import series as serieswork
 from booking.calendar import feeds
 from booking.calendar.models import FeedKind
 from booking.clock import now, to_utc
+from booking.decisions.models import Offer
 from booking.extensions import db
 from booking.lobby import screens
 from booking.lobby.models import LobbyScreen
@@ -163,8 +164,8 @@ def poison_every_text_column() -> Poisoned:
 
 
 def screens_feeds_and_messages(member: User, booking: Booking, manager: User) -> dict[str, list]:
-    """A lobby screen, a group's calendar feed, an undelivered and a skipped message, and an
-    unsubscribe link: the ids and secrets their routes take (flushed, not committed)."""
+    """A lobby screen, a group's calendar feed, an undelivered and a skipped message, an
+    unsubscribe link and a counter-offer: the ids and secrets their routes take (flushed, not committed)."""
     screen = LobbyScreen(name="Eingang")
     screen_token = screens.issue(screen, now())
     db.session.add(screen)
@@ -176,8 +177,13 @@ def screens_feeds_and_messages(member: User, booking: Booking, manager: User) ->
     skipped = OutboxMessage(kind=Kind.APPROVED, state=State.SKIPPED, address="verein@example.org",
                             payload=payload, last_error="Adresse abgelehnt")
     db.session.add_all([failed, skipped])
+    offer = Offer(booking=booking, organisation_id=booking.organisation_id, resource=booking.resource,
+                  starts_at=booking.starts_at, ends_at=booking.ends_at, message="Anders", made_by=manager,
+                  expires_at=now() + timedelta(days=3))
+    db.session.add(offer)
     db.session.flush()
     return {
+        "offer_id": [offer.id],
         "screen_id": [screen.id], "screen_token": [screen_token],
         "feed_id": [feed.id], "feed_token": [feed_token],
         "message_id": [failed.id],
@@ -234,6 +240,10 @@ def build_world(make) -> dict:
     closure.translations = {"uk": {"reason": "Ремонт"}}
     group_a.contact_name = "Erika A"  # a change, so the record of changes holds one of each kind
     newer = screens_feeds_and_messages(member_a, approved, manager)
+    offer = Offer(booking=pending, organisation_id=group_a.id, resource=room, starts_at=to_utc(day, time(16)),
+                  ends_at=to_utc(day, time(18)), message="Bitte nachmittags", made_by=manager,
+                  expires_at=now() + timedelta(days=3))
+    db.session.add(offer)
     db.session.commit()
     return {
         "users": {"partner": member_a, "desk": desk, "manager": manager, "admin": admin},
@@ -246,6 +256,7 @@ def build_world(make) -> dict:
             "organisation_id": [group_a.id],
             "user_id": [member_a.id, invited_a.id],
             "closure_id": [closure.id],
+            "offer_id": [offer.id, *newer.pop("offer_id")],
             "token": [token],
             **newer,
         },

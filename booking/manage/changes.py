@@ -21,6 +21,8 @@ SUBJECTS = {
     "resource": _l("Resource"),
     "organisation": _l("Group"),
     "closure": _l("Closure"),
+    "booking": _l("Booking"),
+    "offer": _l("Counter-offer"),
 }
 ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted"),
            "exported": _l("data downloaded"), "erased": _l("erased")}  # the last two: booking/privacy/
@@ -32,6 +34,7 @@ FIELDS = {
     "cleanup_minutes": _l("Clean-up (minutes)"), "max_hours": _l("Longest booking (hours)"),
     "contact_name": _l("Contact person"), "phone": _l("Phone"),
     "resource_id": _l("Resource"), "starts_at": _l("From"), "ends_at": _l("Until"), "reason": _l("Reason"),
+    "state": _l("State"), "message": _l("Message"), "expires_at": _l("Answer by"),
 }
 YES_NO = {True: _l("yes"), False: _l("no")}
 

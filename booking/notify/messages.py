@@ -46,6 +46,8 @@ TOPIC: dict[Kind, Topic | None] = {
     Kind.DIGEST: None,
     Kind.INVITATION: None,
     Kind.RESET: None,
+    Kind.OFFERED: Topic.DECISIONS,
+    Kind.MOVED: Topic.DECISIONS,
 }
 # Decisions about one's own requests cannot be switched off, only gathered into the digest.
 ALWAYS = frozenset({Topic.DECISIONS})
@@ -141,6 +143,8 @@ def subject(kind: Kind, payload: dict, language: str) -> str:
         Kind.CANCELLED: _("Cancelled: %(what)s"),
         Kind.CHANGED: _("Changed: %(what)s"),
         Kind.REMINDER: _("Reminder: %(what)s"),
+        Kind.OFFERED: _("Another time for you: %(what)s"),
+        Kind.MOVED: _("Booking changed: %(what)s"),
     }
     return texts[kind] % {"title": one_line(payload["title"]), "what": what(payload, language)}
 
@@ -157,6 +161,8 @@ def headline(kind: Kind, payload: dict, closure_when: str = "") -> str:
         Kind.CHANGED: _("The time or room of your request changed; it waits for the house's decision again. Now:"),
         Kind.REMINDER: _("A reminder: your group has %(resource)s booked."),
         Kind.CLOSURE: _("%(closed)s is closed: %(when)s. Your group's bookings in that time:"),
+        Kind.OFFERED: _("The house cannot give you the time you asked for. It offers you this instead:"),
+        Kind.MOVED: _("The house changed your booking. It is now:"),
     }
     return texts[kind] % {
         "group": payload.get("organisation", ""), "resource": payload.get("resource", ""),
@@ -211,6 +217,9 @@ def _context(row: OutboxMessage, payload: dict, language: str) -> dict:
                                        datetime.fromisoformat(payload["ends_at"]), language)
     elif TOPIC.get(kind) is not None:
         context["dates"] = [when(s, e, language) for _i, s, e in Dates.of(payload).items]
+    if kind == Kind.OFFERED and payload.get("expires_at"):
+        expires = local(datetime.fromisoformat(payload["expires_at"]))
+        context["answer_by"] = f"{format_date(expires.date(), DAY_PATTERN.get(language, DAY_PATTERN['de']), locale=language)}, {expires:%H:%M}"
     if TOPIC.get(kind) is not None:
         context["headline"] = headline(kind, payload, context.get("closure_when", ""))
     return context

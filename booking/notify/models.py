@@ -27,6 +27,8 @@ class Kind(StrEnum):
     DIGEST = "digest"
     INVITATION = "invitation"
     RESET = "reset"
+    OFFERED = "offered"  # the house offers another slot instead of the one asked for → the group
+    MOVED = "moved"  # the house changed the time, room or equipment of a booking → the group
 
 
 class Topic(StrEnum):

@@ -124,6 +124,16 @@ def decided(session: Session, kind: Kind, bookings: Sequence[Booking], by: User,
                   organisation=lead.organisation_id)
 
 
+def offered(session: Session, offer, by: User) -> int:
+    """A counter-offer: the group is told the slot offered instead, and until when to answer."""
+    payload = snapshot([offer.booking], by=by, reason=offer.message) | {
+        "resource": offer.resource.name, "location": offer.resource.location,
+        "dates": [[offer.booking_id, offer.starts_at.isoformat(), offer.ends_at.isoformat()]],
+        "offer": offer.id, "expires_at": offer.expires_at.isoformat(),
+    }
+    return _write(session, Kind.OFFERED, TO_GROUP, payload, by, organisation=offer.organisation_id)
+
+
 def closure_created(session: Session, closure: Closure, affected: Sequence[Booking], by: User) -> int:
     """A closure over approved bookings: each group affected gets one message with its bookings."""
     by_group: dict[int, list[Booking]] = {}

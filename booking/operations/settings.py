@@ -32,6 +32,7 @@ NUMBERS = {
     "BACKUP_KEEP": 1,
     "RETENTION_MONTHS": 1,
     "OUTBOX_KEEP_DAYS": 1,
+    "OFFER_DAYS": 1,
     "WORKERS": 1,
     "KEPT_FRAGMENTS": 0,
 }

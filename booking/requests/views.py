@@ -19,6 +19,7 @@ from ..availability import Alternative, alternatives, check
 from ..content import translated
 from ..calendar.views import free_panel
 from ..clock import LocalTimeError, local, now, to_utc, today
+from ..decisions.offers import open_offer, open_offers
 from ..extensions import db
 from ..forms import EmptyForm, local_time_message
 from ..models import AuditEvent, Booking, Organisation, Resource, ResourceKind, Role, Series, Status
@@ -230,6 +231,7 @@ def mine():
     return render_template(
         "requests/mine.html", bookings=bookings, series=series, past=past, form=EmptyForm(), at=now(),
         limit=LIST_LIMIT, summary=serieswork.summary, next_date=serieswork.next_date, news=news,
+        offers=open_offers(db.session, bookings),
     )
 
 
@@ -451,7 +453,9 @@ def detail(booking_id: int):
         .where(AuditEvent.booking_id == booking.id)
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    return render_template("requests/detail.html", booking=booking, events=events, form=EmptyForm(), at=now())
+    offer = open_offer(db.session, booking) if booking.status == Status.PENDING else None
+    return render_template("requests/detail.html", booking=booking, events=events, form=EmptyForm(), at=now(),
+                           offer=offer)
 
 
 @bp.post("/<int:booking_id>/withdraw")

@@ -23,6 +23,7 @@ from booking import series as serieswork
 from booking.clock import now, to_utc
 from booking.calendar import feeds as calendar_feeds
 from booking.calendar.models import FeedKind
+from booking.decisions.models import Offer
 from booking.extensions import db
 from booking.lobby import screens as lobby_screens
 from booking.lobby.models import LobbyScreen
@@ -133,6 +134,9 @@ def world(make) -> World:
     db.session.add(screen)
     feed, feed_token = calendar_feeds.issue(db.session, member_a, FeedKind.ORGANISATION,
                                             organisation_id=group_a.id, at=now())
+    offer = Offer(booking=booking, organisation_id=group_a.id, resource=room, starts_at=booking.starts_at,
+                  ends_at=booking.ends_at, expires_at=now() + timedelta(days=3))
+    db.session.add(offer)
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -155,6 +159,7 @@ def world(make) -> World:
         "screen_id": screen.id,
         "feed_id": feed.id,
         "feed_token": feed_token,
+        "offer_id": offer.id,
     }
     return World(users, values)
 
