@@ -15,9 +15,12 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from .clock import now
+from .desk.models import EquipmentLoan, Key, KeyLoan, OutOfService
 from .models import ChangeRecord, Closure, Organisation, Resource, User
 
-SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure"}
+SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure",
+                             Key: "key", KeyLoan: "key_loan", EquipmentLoan: "equipment_loan",
+                             OutOfService: "out_of_service"}
 # Never written into the record; a password change is noted without its value.
 SECRET = {"password_hash"}
 SKIPPED = {"id", "session_version", "created_at", "created_by_id"}
@@ -48,6 +51,8 @@ def _plain(value):
 
 
 def _label(obj) -> str:
+    if hasattr(obj, "record_label"):
+        return obj.record_label
     if isinstance(obj, Closure):
         return obj.reason
     if isinstance(obj, User):

@@ -52,6 +52,7 @@ class Words:
         self.booked = _("Booked")
         self.all_day = _("all day")
         self.now = _("now")
+        self.overdue = _("Overdue")
         self.detail_prefix = ""  # "/requests/": blocks link to their booking's page
 
     def _weekday(self, wall: datetime) -> str:

@@ -21,6 +21,8 @@ from ..extensions import db
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
 from ..models import LONGEST_DAY, Booking, Organisation, Resource, ResourceKind, Role, Status, User, UTCDateTime
+from ..desk.day import overdue_bookings
+from ..desk.walkin import WINDOW_DAYS
 from ..web import is_htmx, render, requires
 
 FIRST_DAY = date(2000, 1, 1)
@@ -155,7 +157,12 @@ def day():
     viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
     entries = [entry(b, viewer) for b in approved_on(shown) if b.resource_id in active]
     may_request = shown >= house_today and policy.allowed(viewer, "request.create")
-    context = _layout(shown, house_today, at, resources, entries, may_request)
+    # The desk books walk-ins from empty slots, for today and the days it may book.
+    walk_in = (not may_request and policy.allowed(viewer, "desk.work")
+               and house_today <= shown <= house_today + timedelta(days=WINDOW_DAYS))
+    overdue = overdue_bookings(db.session, at) if policy.allowed(viewer, "desk.work") else frozenset()
+    context = _layout(shown, house_today, at, resources, entries, may_request or walk_in,
+                      url_for("desk.walk_in") if walk_in else None, overdue)
     context.update(
         form=form,
         day=shown,
@@ -177,14 +184,17 @@ def day():
 
 
 def _layout(shown: date, house_today: date, at: datetime, resources, entries: list[Entry],
-            may_request: bool = False) -> dict:
+            may_request: bool = False, slot_url: str | None = None, overdue: frozenset[int] = frozenset()) -> dict:
     """The grid's rows and the list's items, each with its words and classes, worked out once."""
     words = present.Words(shown)
     words.detail_prefix = url_for("requests.detail", booking_id=0)[:-1]
-    new_request_url = url_for("requests.new")
+    new_request_url = slot_url or url_for("requests.new")
     is_today = shown == house_today
     kinds = {r.id: r.kind for r in resources}
     texts = {e.id: words.text(e, kinds[e.resource_id] == ResourceKind.EQUIPMENT) for e in entries}
+    for e in entries:
+        if e.id in overdue:  # lent equipment not back after the booking's end
+            texts[e.id].summary += f" · {words.overdue}"
     running = {e.id for e in entries if is_today and e.starts_at <= at < e.ends_at}
     groups = []
     for group in grid.board(shown, resources, entries):
@@ -192,7 +202,8 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
         for row in group.rows:
             blocks = markup.joined(
                 present.block_html(
-                    present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running)),
+                    present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running)
+                                  + (" block--overdue" if b.item.id in overdue else "")),
                     words)
                 for b in row.blocks
             )

@@ -21,6 +21,10 @@ SUBJECTS = {
     "resource": _l("Resource"),
     "organisation": _l("Group"),
     "closure": _l("Closure"),
+    "key": _l("Key"),
+    "key_loan": _l("Key handed out"),
+    "equipment_loan": _l("Equipment handed out"),
+    "out_of_service": _l("Out of service"),
 }
 ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted")}
 FIELDS = {
@@ -31,6 +35,7 @@ FIELDS = {
     "cleanup_minutes": _l("Clean-up (minutes)"), "max_hours": _l("Longest booking (hours)"),
     "contact_name": _l("Contact person"), "phone": _l("Phone"),
     "resource_id": _l("Resource"), "starts_at": _l("From"), "ends_at": _l("Until"), "reason": _l("Reason"),
+    "release_after_minutes": _l("Release without check-in (minutes)"),
 }
 YES_NO = {True: _l("yes"), False: _l("no")}
 

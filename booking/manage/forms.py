@@ -150,6 +150,12 @@ class ResourceForm(SentOnce, EditingForm):
             "Please enter a number of hours from %(min)s to %(max)s, or leave the field empty."))],
     )
 
+    release_after_minutes = IntegerField(
+        _l("Release without check-in after (minutes)"),
+        validators=[Optional(), NumberRange(min=5, max=LONGEST_BUFFER, message=_l(
+            "Please enter a number of minutes from %(min)s to %(max)s, or leave the field empty."))],
+    )
+
     def __init__(self, *args, editing: Resource | None = None, **kwargs):
         super().__init__(*args, editing=editing, **kwargs)
         # A room or plot counts as one unit; an empty field says so better than "1".
@@ -177,6 +183,7 @@ class ResourceForm(SentOnce, EditingForm):
         resource.setup_minutes = 0 if plot else self.setup_minutes.data or 0
         resource.cleanup_minutes = 0 if plot else self.cleanup_minutes.data or 0
         resource.max_hours = self.max_hours.data
+        resource.release_after_minutes = None if plot else self.release_after_minutes.data
 
 
 class ConfirmField(HiddenField):

@@ -17,6 +17,7 @@ from .. import policy, workflow
 from .. import series as serieswork
 from ..availability import Alternative, alternatives, check
 from ..calendar.views import free_panel
+from ..desk.day import desk_facts
 from ..clock import LocalTimeError, local, now, to_utc, today
 from ..extensions import db
 from ..forms import EmptyForm, local_time_message
@@ -450,7 +451,9 @@ def detail(booking_id: int):
         .where(AuditEvent.booking_id == booking.id)
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    return render_template("requests/detail.html", booking=booking, events=events, form=EmptyForm(), at=now())
+    desk = desk_facts(db.session, booking, now()) if policy.sees_contact(current_user, booking) else None
+    return render_template("requests/detail.html", booking=booking, events=events, form=EmptyForm(), at=now(),
+                           desk=desk)
 
 
 @bp.post("/<int:booking_id>/withdraw")
