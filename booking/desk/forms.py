@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wtforms.fields.choices import SelectChoice
 from wtforms import DateField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -94,8 +95,8 @@ class HandOutForm(SentOnce, Form):
         DataRequired(_l("Please say who takes it.")), Length(max=120)])
 
 
-CONDITIONS = [(Condition.GOOD.value, _l("In good order")), (Condition.DAMAGED.value, _l("Damaged")),
-              (Condition.LOST.value, _l("Lost"))]
+CONDITIONS = [SelectChoice(Condition.GOOD.value, _l("In good order")),
+              SelectChoice(Condition.DAMAGED.value, _l("Damaged")), SelectChoice(Condition.LOST.value, _l("Lost"))]
 
 
 class ReturnForm(Form):
@@ -109,7 +110,7 @@ class ReturnForm(Form):
     out_until = DateField(_l("Out of service until"), validators=[Optional(), year_in_range])
 
     def validate_condition(self, field) -> None:
-        if field.data not in {value for value, _label in CONDITIONS}:
+        if field.data not in {choice.value for choice in CONDITIONS}:
             raise ValidationError(_l("Please choose the condition from the list."))
 
     def validate_out_until(self, field) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -53,12 +54,12 @@ def _bookable() -> list[Resource]:
 
 def _walk_in_form(resources: list[Resource], formdata=None) -> WalkInForm:
     form = WalkInForm(formdata=formdata) if formdata is not None else WalkInForm()
-    form.resource_id.choices = [("", _("Please choose"))] + [(str(r.id), r.name) for r in resources]
-    form.equipment_id.choices = [("", _("No equipment"))] + [
-        (str(r.id), r.name) for r in resources if r.kind == ResourceKind.EQUIPMENT]
+    form.resource_id.choices = [SelectChoice("", _("Please choose"))] + [SelectChoice(str(r.id), r.name) for r in resources]
+    form.equipment_id.choices = [SelectChoice("", _("No equipment"))] + [
+        SelectChoice(str(r.id), r.name) for r in resources if r.kind == ResourceKind.EQUIPMENT]
     groups = db.session.scalars(sa.select(Organisation).where(Organisation.active).order_by(Organisation.name)).all()
-    form.organisation_id.choices = [("", _("A guest (name and phone below)"))] + [
-        (str(o.id), o.name) for o in groups if o.name != walkin.GUESTS]
+    form.organisation_id.choices = [SelectChoice("", _("A guest (name and phone below)"))] + [
+        SelectChoice(str(o.id), o.name) for o in groups if o.name != walkin.GUESTS]
     return form
 
 

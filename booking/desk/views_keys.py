@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,14 +31,14 @@ def _rooms() -> list[Resource]:
 def _hand_out_form(key: Key, formdata=None) -> KeyHandOutForm:
     form = KeyHandOutForm(formdata=formdata, prefix=f"key{key.id}")
     groups = db.session.scalars(sa.select(Organisation).where(Organisation.active).order_by(Organisation.name)).all()
-    form.organisation_id.choices = [("", _("Please choose"))] + [(str(o.id), o.name) for o in groups]
+    form.organisation_id.choices = [SelectChoice("", _("Please choose"))] + [SelectChoice(str(o.id), o.name) for o in groups]
     start, end = day_bounds(local(now()).date())
     todays = db.session.scalars(
         sa.select(Booking).where(Booking.resource_id == key.resource_id, Booking.status == Status.APPROVED,
                                  Booking.starts_at >= start, Booking.starts_at < end).order_by(Booking.starts_at)
     ).all()
-    form.booking_id.choices = [("", _("Standing (no booking)"))] + [
-        (str(b.id), f"{local(b.starts_at):%H:%M}–{local(b.ends_at):%H:%M} {b.organisation.name}") for b in todays]
+    form.booking_id.choices = [SelectChoice("", _("Standing (no booking)"))] + [
+        SelectChoice(str(b.id), f"{local(b.starts_at):%H:%M}–{local(b.ends_at):%H:%M} {b.organisation.name}") for b in todays]
     return form
 
 
@@ -62,7 +63,7 @@ def _key_form_page(form, key: Key | None, status: int = 200):
 
 def _key_form(formdata=None, obj=None) -> KeyForm:
     form = (KeyEditForm if obj is not None else KeyForm)(formdata=formdata, obj=obj)
-    form.resource_id.choices = [("", _("Please choose"))] + [(str(r.id), r.name) for r in _rooms()]
+    form.resource_id.choices = [SelectChoice("", _("Please choose"))] + [SelectChoice(str(r.id), r.name) for r in _rooms()]
     return form
 
 
