@@ -20,6 +20,7 @@ from ..notify import outbox
 from ..notify.models import Kind
 from ..workflow import ConflictError
 
+# Code words in the booking's history, read in the reader's language (labels.DESK_NOTES).
 ARRIVED = "Checked in at the front desk"
 NO_SHOW = "No-show noted by the front desk"
 RELEASED = "Released by the front desk: no check-in"

@@ -19,7 +19,7 @@ from ..clock import LocalTimeError, local, now, to_utc, today
 from ..database import is_overlap_violation
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Attendance, Booking, Organisation, Resource, ResourceKind
+from ..models import Booking, Organisation, Resource, ResourceKind
 from ..rules import Ask, Part
 from ..sessions.forms import answer as answer_once
 from ..sessions.forms import repeat_of
@@ -193,26 +193,6 @@ def closing():
                               .options(joinedload(OutOfService.resource)).order_by(OutOfService.starts_at)).all()
     return render_template("desk/closing.html", day=shown, at=at,
                            out_of_service=[(g, handout.affected(db.session, g)) for g in gone])
-
-
-@bp.app_template_global()
-def history_reason(reason: str) -> str:
-    """The desk's own notes in a booking's history, in the reader's language."""
-    return {
-        walkin.WALK_IN: _("Walk-in at the front desk"),
-        attendance.ARRIVED: _("Checked in at the front desk"),
-        attendance.NO_SHOW: _("No-show noted by the front desk"),
-        attendance.RELEASED: _("Released by the front desk: no check-in"),
-    }.get(reason, reason)
-
-
-@bp.app_template_global()
-def attendance_label(value) -> str:
-    return {
-        Attendance.ARRIVED: _("Arrived"),
-        Attendance.NO_SHOW: _("No-show"),
-        Attendance.RELEASED: _("Released by the front desk"),
-    }.get(value, str(value or ""))
 
 
 @bp.app_template_global()

@@ -138,8 +138,8 @@ def key_hand_out(key_id: int):
     return response
 
 
-def _loan_step(loan_id: int, step, done: str):
-    loan = get_or_404(KeyLoan, loan_id)
+def _loan_step(key_loan_id: int, step, done: str):
+    loan = get_or_404(KeyLoan, key_loan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -152,16 +152,16 @@ def _loan_step(loan_id: int, step, done: str):
     return redirect(url_for("desk.key_register"), 303)
 
 
-@bp.post("/key-loans/<int:loan_id>/return")
+@bp.post("/key-loans/<int:key_loan_id>/return")
 @requires("desk.work")
-def key_return(loan_id: int):
-    return _loan_step(loan_id, keys.take_back, _("The key is back."))
+def key_return(key_loan_id: int):
+    return _loan_step(key_loan_id, keys.take_back, _("The key is back."))
 
 
-@bp.post("/key-loans/<int:loan_id>/lost")
+@bp.post("/key-loans/<int:key_loan_id>/lost")
 @requires("desk.work")
-def key_lost(loan_id: int):
-    return _loan_step(loan_id, keys.mark_lost, _("The key is marked as lost."))
+def key_lost(key_loan_id: int):
+    return _loan_step(key_loan_id, keys.mark_lost, _("The key is marked as lost."))
 
 
 @bp.post("/bookings/<int:booking_id>/hand-out")
@@ -189,11 +189,11 @@ def equipment_hand_out(booking_id: int):
     return response
 
 
-@bp.post("/equipment-loans/<int:loan_id>/return")
+@bp.post("/equipment-loans/<int:equipment_loan_id>/return")
 @requires("desk.work")
-def equipment_return(loan_id: int):
+def equipment_return(equipment_loan_id: int):
     """Units come back: how many, in what condition; damaged or lost ones go out of service."""
-    loan = get_or_404(EquipmentLoan, loan_id)
+    loan = get_or_404(EquipmentLoan, equipment_loan_id)
     form = ReturnForm(prefix=f"back{loan.id}")
     if not form.validate():
         return today_page(422, _("Please correct the marked fields."), loan.booking_id, returning=form)

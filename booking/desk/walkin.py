@@ -26,7 +26,7 @@ from .models import WalkIn
 
 WINDOW_DAYS = 7  # today and the next seven days
 GUESTS = "Gäste / Walk-in"  # the built-in group that guests are booked under
-WALK_IN = "Walk-in at the front desk"  # stored with the booking's history, like a reason typed
+WALK_IN = "Walk-in at the front desk"  # stored in the history as a code word (labels.DESK_NOTES)
 
 
 class Refused(WorkflowError):
