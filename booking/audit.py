@@ -15,8 +15,8 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from .clock import now
-from .desk.models import EquipmentLoan, Key, KeyLoan, OutOfService
-from .models import ChangeRecord, Closure, Organisation, Resource, User
+from .models import ChangeRecord, Closure, Organisation, Resource, User  # first: it loads the desk's models
+from .desk.models import EquipmentLoan, Key, KeyLoan, OutOfService  # noqa: I001
 
 SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure",
                              Key: "key", KeyLoan: "key_loan", EquipmentLoan: "equipment_loan",

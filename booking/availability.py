@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from .clock import LocalTimeError, day_bounds, local, to_utc
-from .desk.models import OutOfService
 from .models import LONGEST_DAY, Booking, Closure, OpeningHours, Resource, ResourceKind, Status
 from .rules import LONGEST, LONGEST_BUSY, Ask, Limits, Part, Verdict, WeekHours, ask_for, judge
 
@@ -72,7 +71,7 @@ class Situation:
     bookings: list[Booking]
     closures: list[Closure]
     hours: WeekHours
-    out_of_service: list[OutOfService] = field(default_factory=list)  # damaged or lost units
+    out_of_service: list = field(default_factory=list)  # damaged or lost units
 
 
 def house_hours(session: Session) -> WeekHours:
@@ -95,6 +94,8 @@ def situation(session: Session, resources: Sequence[Resource], busy_from: dateti
         .where(sa.or_(Closure.resource_id.is_(None), Closure.resource_id.in_(sorted(ids))))
         .order_by(Closure.starts_at)
     ).all()
+    from .desk.models import OutOfService  # noqa: PLC0415 (the desk's models import this module's neighbours)
+
     equipment = sorted(r.id for r in resources if r.kind == ResourceKind.EQUIPMENT)
     gone = session.scalars(
         sa.select(OutOfService)

@@ -21,8 +21,6 @@ from ..extensions import db
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
 from ..models import LONGEST_DAY, Booking, Organisation, Resource, ResourceKind, Role, Status, User, UTCDateTime
-from ..desk.day import overdue_bookings
-from ..desk.walkin import WINDOW_DAYS
 from ..web import is_htmx, render, requires
 
 FIRST_DAY = date(2000, 1, 1)
@@ -156,6 +154,9 @@ def day():
     active = {r.id: r for r in resources}
     viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
     entries = [entry(b, viewer) for b in approved_on(shown) if b.resource_id in active]
+    from ..desk.day import overdue_bookings  # noqa: PLC0415 (the desk's package imports the board's neighbours)
+    from ..desk.walkin import WINDOW_DAYS  # noqa: PLC0415
+
     may_request = shown >= house_today and policy.allowed(viewer, "request.create")
     # The desk books walk-ins from empty slots, for today and the days it may book.
     walk_in = (not may_request and policy.allowed(viewer, "desk.work")
