@@ -209,7 +209,8 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
                 for b in row.blocks
             )
             if may_request and row.resource.kind != ResourceKind.PLOT:
-                blocks = present.free_slots_html(row.resource, row.blocks, grid.HOURS, shown, new_request_url) + blocks
+                blocks = present.free_slots_html(row.resource, row.blocks, grid.HOURS, shown, new_request_url,
+                                                 walk_in=slot_url is not None) + blocks
             rows.append((row.resource, min(row.lanes, grid.MAX_LANES), blocks))
         groups.append((group.kind, rows))
     names = {r.id: r.name for r in resources}

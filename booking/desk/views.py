@@ -77,6 +77,9 @@ def _prefill(form: WalkInForm, at: datetime) -> None:
             end = min(minutes + 60, 24 * 60 - 1)
             if form.end.data <= form.start.data or form.end.data.hour * 60 + form.end.data.minute < end:
                 form.end.data = time(end // 60, end % 60)
+            # A field shows what was typed before its value: the times moved, so show those.
+            form.start.raw_data = [f"{form.start.data:%H:%M}"]
+            form.end.raw_data = [f"{form.end.data:%H:%M}"]
 
 
 def _walk_in_page(form, status: int = 200, reasons=()):
