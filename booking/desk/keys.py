@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..database import lock_for_decision
 from ..lazytext import lazy_gettext as _l
@@ -72,7 +72,7 @@ def mark_lost(session: Session, loan: KeyLoan, *, by: User, at: datetime) -> Non
 
 def register(session: Session) -> list[tuple[Key, int, int]]:
     """Every key with the copies out and lost: three queries."""
-    keys = session.scalars(sa.select(Key).join(Key.resource).order_by(Key.resource_id, Key.name)).all()
+    keys = session.scalars(sa.select(Key).options(joinedload(Key.resource)).order_by(Key.resource_id, Key.name)).all()
     out = dict(session.execute(
         sa.select(KeyLoan.key_id, sa.func.sum(KeyLoan.copies))
         .where(KeyLoan.back_at.is_(None), KeyLoan.lost_at.is_(None)).group_by(KeyLoan.key_id)).all())

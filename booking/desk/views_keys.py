@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from . import handout, keys
 from .day import keys_out
@@ -28,24 +29,35 @@ def _rooms() -> list[Resource]:
     return sorted(found, key=lambda r: r.sort_key)
 
 
-def _hand_out_form(key: Key, formdata=None) -> KeyHandOutForm:
-    form = KeyHandOutForm(formdata=formdata, prefix=f"key{key.id}")
+def _choices() -> tuple[list[SelectChoice], dict[int, list[SelectChoice]]]:
+    """The groups, and today's approved bookings per room: two queries for the whole register."""
     groups = db.session.scalars(sa.select(Organisation).where(Organisation.active).order_by(Organisation.name)).all()
-    form.organisation_id.choices = [SelectChoice("", _("Please choose"))] + [SelectChoice(str(o.id), o.name) for o in groups]
     start, end = day_bounds(local(now()).date())
     todays = db.session.scalars(
-        sa.select(Booking).where(Booking.resource_id == key.resource_id, Booking.status == Status.APPROVED,
-                                 Booking.starts_at >= start, Booking.starts_at < end).order_by(Booking.starts_at)
+        sa.select(Booking).where(Booking.status == Status.APPROVED, Booking.starts_at >= start,
+                                 Booking.starts_at < end, Booking.bundle_of_id.is_(None))
+        .options(joinedload(Booking.organisation)).order_by(Booking.starts_at)
     ).all()
-    form.booking_id.choices = [SelectChoice("", _("Standing (no booking)"))] + [
-        SelectChoice(str(b.id), f"{local(b.starts_at):%H:%M}–{local(b.ends_at):%H:%M} {b.organisation.name}") for b in todays]
+    by_room: dict[int, list[SelectChoice]] = {}
+    for b in todays:
+        by_room.setdefault(b.resource_id, []).append(SelectChoice(
+            str(b.id), f"{local(b.starts_at):%H:%M}–{local(b.ends_at):%H:%M} {b.organisation.name}"))
+    return [SelectChoice(str(o.id), o.name) for o in groups], by_room
+
+
+def _hand_out_form(key: Key, choices, formdata=None) -> KeyHandOutForm:
+    groups, by_room = choices
+    form = KeyHandOutForm(formdata=formdata, prefix=f"key{key.id}")
+    form.organisation_id.choices = [SelectChoice("", _("Please choose")), *groups]
+    form.booking_id.choices = [SelectChoice("", _("Standing (no booking)")), *by_room.get(key.resource_id, [])]
     return form
 
 
 def keys_page(status: int = 200, error: str | None = None, failed: KeyHandOutForm | None = None, failed_key=None):
     at = now()
     rows = keys.register(db.session)
-    forms = {k.id: (failed if failed_key == k.id else _hand_out_form(k)) for k, _out, _lost in rows}
+    choices = _choices()
+    forms = {k.id: (failed if failed_key == k.id else _hand_out_form(k, choices)) for k, _out, _lost in rows}
     return render_template("desk/keys.html", rows=rows, loans=keys_out(db.session), forms=forms, at=at,
                            form=EmptyForm(), error=error), status
 
@@ -113,7 +125,7 @@ def key_edit(key_id: int):
 @requires("desk.work")
 def key_hand_out(key_id: int):
     key = get_or_404(Key, key_id)
-    form = _hand_out_form(key, request.form)
+    form = _hand_out_form(key, _choices(), request.form)
     if (repeat := repeat_of(form)) is not None:
         return repeat
     if not form.validate():

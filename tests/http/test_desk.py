@@ -226,3 +226,35 @@ def test_the_end_of_day_page_lists_who_never_checked_in_and_who_is_still_in(clie
     no_check_in = html[html.index('id="closing-no-check-in"'):]
     assert "Tanzkreis" in still and "Chor Plauen" not in still
     assert "Chor Plauen" in no_check_in and missing.title in no_check_in
+
+
+def test_the_manager_sets_the_release_time_in_the_resource_form(client, auth, make, room):
+    auth.login(make.user(Role.MANAGER))
+    page = client.get(f"/manage/resources/{room.id}/edit").get_data(as_text=True)
+    assert 'name="release_after_minutes"' in page
+    response = client.post(f"/manage/resources/{room.id}/edit", data={
+        "name": room.name, "kind": "room", "capacity": 15, "setup_minutes": 0, "cleanup_minutes": 0,
+        "release_after_minutes": 30, "active": "y"})
+    assert response.status_code == 303
+    db.session.refresh(room)
+    assert room.release_after_minutes == 30
+    bad = client.post(f"/manage/resources/{room.id}/edit", data={
+        "name": room.name, "kind": "room", "release_after_minutes": 0, "active": "y"})
+    assert bad.status_code == 422
+
+
+def test_the_keys_page_reads_the_register_in_a_fixed_number_of_queries(client, desk, make):
+    from booking.desk.models import Key
+    from tests.http.querycount import count_queries
+
+    for n in range(3):
+        db.session.add(Key(resource_id=make.resource(f"Raum {n}").id, name=f"Raum {n}", copies=2))
+    db.session.commit()
+    with count_queries() as few:
+        assert client.get("/desk/keys").status_code == 200
+    for n in range(3, 9):
+        db.session.add(Key(resource_id=make.resource(f"Raum {n}").id, name=f"Raum {n}", copies=2))
+    db.session.commit()
+    with count_queries() as many:
+        assert client.get("/desk/keys").status_code == 200
+    assert many.count == few.count
