@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
@@ -78,16 +79,30 @@ def entry(booking, viewer: User) -> Entry:
     )
 
 
-_FROM, _UNTIL, _EARLIEST = (sa.bindparam(name, type_=UTCDateTime) for name in ("day_start", "day_end", "earliest"))
-# Built once: the board sends the same statement every time, only the day's bounds change.
-_APPROVED = (
-    sa.select(
-        Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
-        Booking.title, Booking.attendees, Booking.units, Organisation.name.label("organisation_name"),
+_FROM, _UNTIL, _EARLIEST, _AT = (sa.bindparam(name, type_=UTCDateTime)
+                                 for name in ("day_start", "day_end", "earliest", "at"))
+
+
+@cache
+def _approved():
+    """The board's statement, built once (on first use: the desk's loans are imported late, the
+    models import this module): the board sends the same statement every time, only the
+    day's bounds change. `overdue`: lent equipment not back after the booking's end."""
+    from ..desk.models import EquipmentLoan  # noqa: PLC0415
+
+    overdue = sa.exists().where(EquipmentLoan.booking_id == Booking.id, EquipmentLoan.back_at.is_(None),
+                                EquipmentLoan.due_at <= _AT)
+    return (
+        sa.select(
+            Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
+            Booking.title, Booking.attendees, Booking.units, Organisation.name.label("organisation_name"),
+            overdue.label("overdue"),
+        )
+        .join(Organisation, Organisation.id == Booking.organisation_id)
+        .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
     )
-    .join(Organisation, Organisation.id == Booking.organisation_id)
-    .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
-)
+
+
 _ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name).where(Resource.active)
 
 
@@ -96,7 +111,8 @@ def approved_on(day: date, days: int = 1) -> list:
     organisation's name: one query whose cost does not grow with the years of history.
     Rows, not objects: the board only reads them."""
     start, end = day_bounds(day)[0], day_bounds(day + timedelta(days=days - 1))[1]
-    return list(db.session.execute(_APPROVED, {"day_start": start, "day_end": end, "earliest": start - LONGEST_DAY}))
+    return list(db.session.execute(_approved(), {"day_start": start, "day_end": end, "earliest": start - LONGEST_DAY,
+                                               "at": now()}))
 
 
 def active_resources() -> list:
@@ -153,15 +169,15 @@ def day():
     resources = active_resources()
     active = {r.id: r for r in resources}
     viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
-    entries = [entry(b, viewer) for b in approved_on(shown) if b.resource_id in active]
-    from ..desk.day import overdue_bookings  # noqa: PLC0415 (the desk's package imports the board's neighbours)
-    from ..desk.walkin import WINDOW_DAYS  # noqa: PLC0415
+    rows = [b for b in approved_on(shown) if b.resource_id in active]
+    entries = [entry(b, viewer) for b in rows]
+    from ..desk.walkin import WINDOW_DAYS  # noqa: PLC0415 (the desk's package imports the board's neighbours)
 
     may_request = shown >= house_today and policy.allowed(viewer, "request.create")
     # The desk books walk-ins from empty slots, for today and the days it may book.
     walk_in = (not may_request and policy.allowed(viewer, "desk.work")
                and house_today <= shown <= house_today + timedelta(days=WINDOW_DAYS))
-    overdue = overdue_bookings(db.session, at) if policy.allowed(viewer, "desk.work") else frozenset()
+    overdue = frozenset(b.id for b in rows if b.overdue) if policy.allowed(viewer, "desk.work") else frozenset()
     context = _layout(shown, house_today, at, resources, entries, may_request or walk_in,
                       url_for("desk.walk_in") if walk_in else None, overdue)
     context.update(

@@ -81,8 +81,3 @@ def desk_facts(session: Session, booking: Booking, at: datetime) -> dict:
     walk_in = session.scalar(sa.select(WalkIn).where(WalkIn.booking_id == lead.id))
     return {"walk_in": walk_in, "history": history(session, lead.organisation_id, at)}
 
-
-def overdue_bookings(session: Session, at: datetime) -> frozenset[int]:
-    """Bookings whose lent equipment is not back after their end: one query."""
-    return frozenset(session.scalars(
-        sa.select(EquipmentLoan.booking_id).where(EquipmentLoan.back_at.is_(None), EquipmentLoan.due_at <= at)))

@@ -54,7 +54,8 @@ def _bookable() -> list[Resource]:
 
 def _walk_in_form(resources: list[Resource], formdata=None) -> WalkInForm:
     form = WalkInForm(formdata=formdata) if formdata is not None else WalkInForm()
-    form.resource_id.choices = [SelectChoice("", _("Please choose"))] + [SelectChoice(str(r.id), r.name) for r in resources]
+    form.resource_id.choices = [SelectChoice("", _("Please choose")),
+                                *(SelectChoice(str(r.id), r.name) for r in resources)]
     form.equipment_id.choices = [SelectChoice("", _("No equipment"))] + [
         SelectChoice(str(r.id), r.name) for r in resources if r.kind == ResourceKind.EQUIPMENT]
     groups = db.session.scalars(sa.select(Organisation).where(Organisation.active).order_by(Organisation.name)).all()

@@ -75,7 +75,8 @@ def _key_form_page(form, key: Key | None, status: int = 200):
 
 def _key_form(formdata=None, obj=None) -> KeyForm:
     form = (KeyEditForm if obj is not None else KeyForm)(formdata=formdata, obj=obj)
-    form.resource_id.choices = [SelectChoice("", _("Please choose"))] + [SelectChoice(str(r.id), r.name) for r in _rooms()]
+    form.resource_id.choices = [SelectChoice("", _("Please choose")),
+                                *(SelectChoice(str(r.id), r.name) for r in _rooms())]
     return form
 
 
