@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import local
 from ..database import lock_for_decision
+from ..labels import DESK_NOTES
 from ..lazytext import lazy_gettext as _l
 from ..models import Attendance, AuditEvent, Booking, Status, User
 from ..notify import outbox
@@ -90,7 +91,8 @@ def release(session: Session, booking: Booking, by: User, at: datetime) -> Booki
     session.add(AuditEvent(actor=by, booking=lead, from_status=Status.APPROVED, to_status=Status.CANCELLED,
                            reason=RELEASED))
     session.flush()
-    outbox.decided(session, Kind.CANCELLED, [lead], by, RELEASED)
+    # The message carries the reason as words, in the desk's language (German in the house).
+    outbox.decided(session, Kind.CANCELLED, [lead], by, str(DESK_NOTES[RELEASED]))
     return lead
 
 

@@ -259,3 +259,16 @@ def test_the_keys_page_reads_the_register_in_a_fixed_number_of_queries(client, d
     with count_queries() as many:
         assert client.get("/desk/keys").status_code == 200
     assert many.count == few.count
+
+
+def test_a_walk_in_sent_twice_is_booked_once(client, desk, room, group):
+    import re
+
+    page = client.get("/desk/walk-in").get_data(as_text=True)
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page).group(1)
+    day = today() + timedelta(days=1)
+    first = walk_in(client, room, day, organisation_id=group.id, submission_key=key)
+    again = walk_in(client, room, day, organisation_id=group.id, submission_key=key)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert count_rows(Booking) == 1
