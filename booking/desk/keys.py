@@ -80,3 +80,12 @@ def register(session: Session) -> list[tuple[Key, int, int]]:
         sa.select(KeyLoan.key_id, sa.func.sum(KeyLoan.copies))
         .where(KeyLoan.lost_at.is_not(None)).group_by(KeyLoan.key_id)).all())
     return [(k, out.get(k.id, 0), lost.get(k.id, 0)) for k in keys]
+
+
+def lost(session: Session, limit: int = 50) -> list[KeyLoan]:
+    """The copies reported lost, latest first, with the date."""
+    return list(session.scalars(
+        sa.select(KeyLoan).where(KeyLoan.lost_at.is_not(None))
+        .options(joinedload(KeyLoan.key), joinedload(KeyLoan.organisation))
+        .order_by(KeyLoan.lost_at.desc()).limit(limit)
+    ))

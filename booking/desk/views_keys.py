@@ -59,7 +59,7 @@ def keys_page(status: int = 200, error: str | None = None, failed: KeyHandOutFor
     choices = _choices()
     forms = {k.id: (failed if failed_key == k.id else _hand_out_form(k, choices)) for k, _out, _lost in rows}
     return render_template("desk/keys.html", rows=rows, loans=keys_out(db.session), forms=forms, at=at,
-                           form=EmptyForm(), error=error), status
+                           lost=keys.lost(db.session), form=EmptyForm(), error=error), status
 
 
 @bp.get("/keys")

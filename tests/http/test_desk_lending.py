@@ -11,7 +11,7 @@ from booking.availability import check
 from booking.clock import now, today
 from booking.desk.models import EquipmentLoan, Key, KeyLoan, OutOfService
 from booking.extensions import db
-from booking.models import ChangeRecord, ResourceKind, Role, Status
+from booking.models import ChangeRecord, OpeningHours, ResourceKind, Role, Status
 from booking.rules import Ask, Part
 from tests.conftest import at, count_rows
 
@@ -105,7 +105,9 @@ def test_a_lost_key_is_marked_with_the_date_and_no_longer_counts(client, desk, k
     assert client.post(f"/desk/key-loans/{loan.id}/lost").status_code == 303
     db.session.refresh(loan)
     assert loan.lost_at is not None and not loan.out
-    assert "2 verloren" in client.get("/desk/keys").get_data(as_text=True)
+    page = client.get("/desk/keys").get_data(as_text=True)
+    assert "2 verloren" in page
+    assert "verloren am" in page[page.index('id="keys-lost"'):]
     assert hand_key(client, key, group).status_code == 409
 
 
@@ -212,3 +214,18 @@ def test_partners_cannot_touch_keys_or_equipment(client, auth, make, key, group,
     assert hand_out(client, booking, 1).status_code == 403
     assert client.get("/desk/keys").status_code == 403
     assert count_rows(KeyLoan) == 0 and count_rows(EquipmentLoan) == 0
+
+
+def test_the_free_times_leave_out_units_out_of_service(client, auth, make, machines, group):
+    from booking.calendar.gaps import free_days
+    from booking.availability import situation
+    from booking.clock import day_bounds
+
+    day = today() + timedelta(days=4)
+    db.session.add(OutOfService(resource_id=machines.id, units=1, starts_at=at(day, "00:00"),
+                                ends_at=at(day + timedelta(days=1), "00:00"), reason="lost"))
+    db.session.add_all(OpeningHours(resource_id=machines.id, weekday=d, opens=480, closes=1200) for d in range(7))
+    db.session.commit()
+    found = situation(db.session, [machines], *day_bounds(day))
+    assert [g for free in free_days(machines, [day], found, at=now(), limits=None, units=4) for g in free.gaps] == []
+    assert [g for free in free_days(machines, [day], found, at=now(), limits=None, units=3) for g in free.gaps]
