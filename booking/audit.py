@@ -15,9 +15,12 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from .clock import now
-from .models import ChangeRecord, Closure, Organisation, Resource, User
+from .models import ChangeRecord, Closure, Organisation, Resource, User  # first: it loads the desk's models
+from .desk.models import EquipmentLoan, Key, KeyLoan, OutOfService  # noqa: I001
 
-SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure"}
+SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure",
+                             Key: "key", KeyLoan: "key_loan", EquipmentLoan: "equipment_loan",
+                             OutOfService: "out_of_service"}
 from .decisions.models import Offer  # noqa: E402  (counter-offers are recorded too)
 
 SUBJECTS[Offer] = "offer"
@@ -51,6 +54,8 @@ def _plain(value):
 
 
 def _label(obj) -> str:
+    if hasattr(obj, "record_label"):
+        return obj.record_label
     if isinstance(obj, Closure):
         return obj.reason
     if isinstance(obj, User):

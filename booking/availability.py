@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -71,6 +71,7 @@ class Situation:
     bookings: list[Booking]
     closures: list[Closure]
     hours: WeekHours
+    out_of_service: list = field(default_factory=list)  # damaged or lost units
 
 
 def house_hours(session: Session) -> WeekHours:
@@ -93,7 +94,15 @@ def situation(session: Session, resources: Sequence[Resource], busy_from: dateti
         .where(sa.or_(Closure.resource_id.is_(None), Closure.resource_id.in_(sorted(ids))))
         .order_by(Closure.starts_at)
     ).all()
-    return Situation(list(bookings), list(closures), hours or house_hours(session))
+    from .desk.models import OutOfService  # noqa: PLC0415 (the desk's models import this module's neighbours)
+
+    equipment = sorted(r.id for r in resources if r.kind == ResourceKind.EQUIPMENT)
+    gone = session.scalars(
+        sa.select(OutOfService)
+        .where(OutOfService.resource_id.in_(equipment), OutOfService.starts_at < busy_until,
+               OutOfService.ends_at > busy_from)
+    ).all() if equipment else []
+    return Situation(list(bookings), list(closures), hours or house_hours(session), list(gone))
 
 
 class Nearby:
@@ -117,7 +126,8 @@ class Nearby:
         busy_from, busy_until = _busy_window(ask)
         closures = [c for c in self.found.closures if c.starts_at < busy_until and c.ends_at > busy_from]
         return judge(ask, at=at, bookings=self.bookings_around(busy_from, busy_until), closures=closures,
-                     hours=self.found.hours, limits=limits, exclude=exclude)
+                     hours=self.found.hours, limits=limits, exclude=exclude,
+                     out_of_service=self.found.out_of_service)
 
 
 def _busy_window(ask: Ask) -> tuple[datetime, datetime]:
@@ -132,7 +142,7 @@ def check(session: Session, ask: Ask, at: datetime, limits: Limits | None = None
         return judge(ask, at=at, bookings=[], closures=[], hours=WeekHours([]), limits=limits)
     found = situation(session, [p.resource for p in ask.parts], *_busy_window(ask))
     return judge(ask, at=at, bookings=found.bookings, closures=found.closures, hours=found.hours,
-                 limits=limits, exclude=exclude)
+                 limits=limits, exclude=exclude, out_of_service=found.out_of_service)
 
 
 def check_booking(session: Session, booking: Booking, at: datetime) -> Verdict:
@@ -218,7 +228,7 @@ def alternatives(session: Session, ask: Ask, at: datetime, limits: Limits | None
                           min(w[0] for w in windows), max(w[1] for w in windows), hours)
         for other in asks:
             verdict = judge(other, at=at, bookings=found.bookings, closures=found.closures, hours=hours,
-                            limits=limits)
+                            limits=limits, out_of_service=found.out_of_service)
             if verdict.free:
                 free.append(Alternative(other.lead, other.starts_at, other.ends_at))
                 break
@@ -247,7 +257,7 @@ def alternatives(session: Session, ask: Ask, at: datetime, limits: Limits | None
         for start in starts:
             moved = ask.moved(start)
             verdict = judge(moved, at=at, bookings=near, closures=found.closures, hours=hours,
-                            limits=limits)
+                            limits=limits, out_of_service=found.out_of_service)
             if verdict.free:
                 later.append(Alternative(moved.lead, moved.starts_at, moved.ends_at))
                 break

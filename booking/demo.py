@@ -309,11 +309,12 @@ class SeedReport:
     users: int = 0
     bookings: int = 0
     closures: int = 0
+    keys: int = 0
     skipped: int = 0  # planned approvals left out because the slot was already taken
 
     @property
     def added(self) -> int:
-        return self.resources + self.organisations + self.users + self.bookings + self.closures
+        return self.resources + self.organisations + self.users + self.bookings + self.closures + self.keys
 
 
 def _hhmm(value: str) -> time:
@@ -391,6 +392,9 @@ def seed(
     now = now or clock_now()
     report = SeedReport()
     resources = {spec.name: _ensure_resource(session, spec, report) for spec in RESOURCES}
+    session.flush()
+    for spec in ROOMS:
+        _ensure_key(session, resources[spec.name], report)
     organisations = {spec.name: _ensure_organisation(session, spec, report) for spec in ORGANISATIONS}
     users = {
         spec.email: _ensure_user(session, spec, organisations, password_method, report)
@@ -446,6 +450,15 @@ def _ensure_closure(session: Session, spec: ClosureSpec, resources: dict[str, Re
     session.add(Closure(resource=resource, starts_at=starts_at, ends_at=ends_at, reason=spec.reason,
                         created_by=manager))
     report.closures += 1
+
+
+def _ensure_key(session: Session, room: Resource, report: SeedReport) -> None:
+    """Each room's key at the desk, two copies of it."""
+    from .desk.models import Key  # noqa: PLC0415
+
+    if session.scalar(sa.select(Key.id).where(Key.resource_id == room.id)) is None:
+        session.add(Key(resource_id=room.id, name=room.name, copies=2))
+        report.keys += 1
 
 
 def _ensure_resource(session: Session, spec: ResourceSpec, report: SeedReport) -> Resource:

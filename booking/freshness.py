@@ -43,10 +43,12 @@ class HouseVersion(db.Model):
 
 
 def _watched() -> tuple[type, ...]:
+    from .desk.models import EquipmentLoan
     from .lobby.models import LobbyName
     from .models import Booking, Closure, OpeningHours, Organisation, Resource
 
-    return (Booking, Closure, OpeningHours, Organisation, Resource, LobbyName)
+    # Lent equipment: the board flags what is overdue.
+    return (Booking, Closure, OpeningHours, Organisation, Resource, LobbyName, EquipmentLoan)
 
 
 def _watched_tables() -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 
 from .lazytext import lazy_gettext as _l
-from .models import OrganisationKind, ResourceKind, Role, Status
+from .models import Attendance, OrganisationKind, ResourceKind, Role, Status
 
 STATUS = {
     Status.PENDING: _l("pending"),
@@ -42,6 +42,22 @@ ROLE = {
 }
 
 
+# What the front desk saw of a booking on its day (the group reads it too).
+ATTENDANCE = {
+    Attendance.ARRIVED: _l("Arrived"),
+    Attendance.NO_SHOW: _l("No-show"),
+    Attendance.RELEASED: _l("Released by the front desk"),
+}
+
+# The desk's notes in a booking's history, stored in English as code words (booking/desk/).
+DESK_NOTES = {
+    "Walk-in at the front desk": _l("Walk-in at the front desk"),
+    "Checked in at the front desk": _l("Checked in at the front desk"),
+    "No-show noted by the front desk": _l("No-show noted by the front desk"),
+    "Released by the front desk: no check-in": _l("Released by the front desk: no check-in"),
+}
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         status_label=lambda s: STATUS[Status(s)],
@@ -49,4 +65,6 @@ def init_app(app) -> None:
         resource_kind_singular=lambda k: RESOURCE_KIND_SINGULAR[ResourceKind(k)],
         organisation_kind_label=lambda k: ORGANISATION_KIND[OrganisationKind(k)],
         role_label=lambda r: ROLE[Role(r)],
+        attendance_label=lambda a: ATTENDANCE.get(a, a or ""),
+        history_reason=lambda reason: DESK_NOTES.get(reason, reason),
     )

@@ -193,6 +193,8 @@ class Resource(db.Model):
         sa.CheckConstraint(f"setup_minutes BETWEEN 0 AND {LONGEST_BUFFER}", name="setup_in_range"),
         sa.CheckConstraint(f"cleanup_minutes BETWEEN 0 AND {LONGEST_BUFFER}", name="cleanup_in_range"),
         sa.CheckConstraint("max_hours IS NULL OR max_hours > 0", name="max_hours_positive"),
+        sa.CheckConstraint("release_after_minutes IS NULL OR release_after_minutes > 0",
+                           name="release_after_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,6 +212,9 @@ class Resource(db.Model):
     max_hours: Mapped[int | None] = mapped_column()
     # Name, description and location in other languages: {"uk": {"name": "…"}}; German is in the columns.
     translations: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    # The front desk may release a booking nobody checked in for this many minutes after its
+    # start (the slot goes free for a walk-in); None: never.
+    release_after_minutes: Mapped[int | None] = mapped_column()
 
     @property
     def exclusive(self) -> bool:
@@ -496,3 +501,4 @@ from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401
 from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)
 from .privacy import models as _privacy_models  # noqa: E402,F401  (the latest login per account)
 from .decisions import models as _decisions_models  # noqa: E402,F401  (counter-offers)
+from .desk import models as _desk_models  # noqa: E402,F401  (walk-ins, keys, lent equipment)

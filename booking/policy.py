@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.manage": MANAGERS,
     "outbox.manage": MANAGERS,
     "lobby.manage": MANAGERS,
+    # The counter: walk-in bookings, check-in, keys and equipment out and back, the day's end.
+    "desk.work": STAFF,
 }
 
 
@@ -39,6 +41,11 @@ def sees_details(user: User, booking: Booking) -> bool:
     if user.role in STAFF:
         return True
     return user.role == Role.PARTNER and user.organisation_id == booking.organisation_id
+
+
+def sees_contact(user: User, booking: Booking) -> bool:
+    """The group's contact person and phone: the house's staff only, never another group."""
+    return user.role in STAFF
 
 
 def can_view_request(user: User, booking: Booking) -> bool:

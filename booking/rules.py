@@ -306,8 +306,10 @@ def _shortages(resource: Resource, units: int, approved: Sequence[Booking], busy
 
 
 def occupancy(part: Part, ask: Ask, bookings: Iterable[Booking], exclude: frozenset[int] = frozenset(),
-              verdict: Verdict | None = None) -> Verdict:
-    """What the resource's other bookings say: taken, not enough units, or competing requests."""
+              verdict: Verdict | None = None, out_of_service: Sequence = ()) -> Verdict:
+    """What the resource's other bookings say: taken, not enough units, or competing requests.
+    Units out of service (damaged or lost: anything with resource_id, units, busy_from and
+    busy_until) count as taken."""
     verdict = verdict or Verdict()
     r = part.resource
     busy_from, busy_until = r.busy_span(ask.starts_at, ask.ends_at)
@@ -330,7 +332,8 @@ def occupancy(part: Part, ask: Ask, bookings: Iterable[Booking], exclude: frozen
                              name=_name(r), when=_later(lambda b=b: _span(b.starts_at, b.ends_at)))
             verdict.reasons.append(Reason("taken", "start", message))
         return verdict
-    for start, until, free in _shortages(r, part.units, approved, busy_from, busy_until):
+    gone = [o for o in out_of_service if o.resource_id == r.id and o.busy_from < busy_until and busy_from < o.busy_until]
+    for start, until, free in _shortages(r, part.units, approved + gone, busy_from, busy_until):
         verdict.approved.extend(b for b in approved if b.busy_from < until and start < b.busy_until
                                 and b not in verdict.approved)
         verdict.reasons.append(Reason("units", "units", _later(
@@ -350,6 +353,7 @@ def judge(
     hours: WeekHours,
     limits: Limits | None = None,
     exclude: frozenset[int] = frozenset(),
+    out_of_service: Sequence = (),
 ) -> Verdict:
     """Every rule for one request. `limits` applies the partner rules; `exclude` names the
     request's own bookings when an existing request is being decided."""
@@ -363,7 +367,7 @@ def judge(
     bookings = list(bookings)
     for part in ask.parts:
         if part.units <= part.resource.quantity:  # asking for more than exists is said above
-            occupancy(part, ask, bookings, exclude, verdict)
+            occupancy(part, ask, bookings, exclude, verdict, out_of_service)
     return verdict
 
 

@@ -218,6 +218,8 @@ def init_app(app) -> None:
     from .board import bp as board_bp
     from .lobby import bp as lobby_bp
     from .calendar.views import bp as calendar_bp
+    from .desk import views_keys as _desk_keys  # noqa: F401  (its routes join the desk's blueprint)
+    from .desk.views import bp as desk_bp
     from .manage import bp as manage_bp
     from .privacy.views import bp as privacy_bp
     from .requests import bp as requests_bp
@@ -236,6 +238,7 @@ def init_app(app) -> None:
     app.register_blueprint(lobby_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(desk_bp)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)

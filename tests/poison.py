@@ -24,7 +24,9 @@ from booking.decisions.models import Offer
 from booking.extensions import db
 from booking.lobby import screens
 from booking.lobby.models import LobbyScreen
-from booking.models import Booking, Closure, ResourceKind, Role, TokenPurpose, User
+from booking.desk import attendance, handout, keys
+from booking.desk.models import Condition, Key, WalkIn
+from booking.models import Booking, Closure, ResourceKind, Role, Status, TokenPurpose, User
 from booking.notify import outbox
 from booking.notify.messages import unsubscribe_token
 from booking.notify.models import Kind, OutboxMessage, State, Topic
@@ -245,6 +247,7 @@ def build_world(make) -> dict:
                   expires_at=now() + timedelta(days=3))
     db.session.add(offer)
     db.session.commit()
+    desk_values = desk_world(make, group_a, room, beamer, member_a, desk)
     return {
         "users": {"partner": member_a, "desk": desk, "manager": manager, "admin": admin},
         "day": day, "closure_day": closure_day,
@@ -259,6 +262,31 @@ def build_world(make) -> dict:
             "offer_id": [offer.id, *newer.pop("offer_id")],
             "token": [token],
             **newer,
+            **desk_values,
         },
         "room": room.id, "beamer": beamer.id,
     }
+
+
+def desk_world(make, group_a, room, beamer, member_a, desk) -> dict[str, list]:
+    """Today at the desk: a walk-in guest checked in, a key out, units lent and one back damaged."""
+    from booking.clock import today  # noqa: PLC0415
+
+    at = now()
+    day = today()
+    lead = make.booking(room, group_a, day=day, start="00:05", end="00:30", requested_by=member_a,
+                        status=Status.APPROVED)
+    attendance.arrive(db.session, lead, desk, at)
+    db.session.add(WalkIn(booking=lead, guest_name="Jamal", guest_phone="0176 1", made_by=desk, made_at=at))
+    lent = make.booking(beamer, group_a, day=day, start="00:05", end="23:55", requested_by=member_a, units=2,
+                        attendees=None, status=Status.APPROVED)
+    key = Key(resource_id=room.id, name="Seminarraum 1", copies=3)
+    db.session.add(key)
+    db.session.flush()
+    key_loan = keys.hand_out(db.session, key, by=desk, at=at, holder_name="Amal A", organisation=group_a,
+                             booking=lead, copies=1)
+    loan = handout.hand_out(db.session, lent, by=desk, at=at, units=2, taken_by="Amal A")
+    handout.take_back(db.session, loan, by=desk, at=at, units=1, condition=Condition.DAMAGED,
+                      out_until=day + timedelta(days=3))
+    db.session.commit()
+    return {"key_id": [key.id], "key_loan_id": [key_loan.id], "equipment_loan_id": [loan.id]}

@@ -47,6 +47,7 @@ class Words:
         self.booked = _("Booked")
         self.all_day = _("all day")
         self.now = _("now")
+        self.overdue = _("Overdue")
         self.detail_prefix = ""  # "/requests/": blocks link to their booking's page
 
     def _weekday(self, wall: datetime) -> str:
@@ -206,15 +207,17 @@ def _item(css: str, when: str, where: str, now: str, organisation: str, title: s
         title=title, count=f" · {count}" if count else "")
 
 
-def free_slots_html(resource, blocks, hours, day: date, new_request_url: str) -> Markup:
-    """Each empty hour of a row as a link that starts a request for that room and hour."""
+def free_slots_html(resource, blocks, hours, day: date, new_request_url: str, walk_in: bool = False) -> Markup:
+    """Each empty hour of a row as a link that starts a request (the desk: a walk-in) for that room and hour."""
     out = []
     for h in hours:
         if any(b.start < h.end and b.end > h.start for b in blocks):
             continue
         start, end = f"{h.hour:02d}:00", f"{h.hour + 1:02d}:00"
         query = urlencode({"resource_id": resource.id, "date": day.isoformat(), "start": start, "end": end}, safe=":")
-        label = _("Request %(name)s %(start)s–%(end)s", name=translated(resource, "name"), start=start, end=end)
+        name = translated(resource, "name")
+        label = (_("Book %(name)s %(start)s–%(end)s", name=name, start=start, end=end) if walk_in
+                 else _("Request %(name)s %(start)s–%(end)s", name=name, start=start, end=end))
         out.append(markup.piece(
             '<li class="board-slot c-s-{start} c-e-{end}"><a href="{url}?{query}">'
             '<span class="visually-hidden">{label}</span></a></li>',

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
@@ -79,16 +80,30 @@ def entry(booking, viewer: User) -> Entry:
     )
 
 
-_FROM, _UNTIL, _EARLIEST = (sa.bindparam(name, type_=UTCDateTime) for name in ("day_start", "day_end", "earliest"))
-# Built once: the board sends the same statement every time, only the day's bounds change.
-_APPROVED = (
-    sa.select(
-        Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
-        Booking.title, Booking.attendees, Booking.units, Organisation.name.label("organisation_name"),
+_FROM, _UNTIL, _EARLIEST, _AT = (sa.bindparam(name, type_=UTCDateTime)
+                                 for name in ("day_start", "day_end", "earliest", "at"))
+
+
+@cache
+def _approved():
+    """The board's statement, built once (on first use: the desk's loans are imported late, the
+    models import this module): the board sends the same statement every time, only the
+    day's bounds change. `overdue`: lent equipment not back after the booking's end."""
+    from ..desk.models import EquipmentLoan  # noqa: PLC0415
+
+    overdue = sa.exists().where(EquipmentLoan.booking_id == Booking.id, EquipmentLoan.back_at.is_(None),
+                                EquipmentLoan.due_at <= _AT)
+    return (
+        sa.select(
+            Booking.id, Booking.resource_id, Booking.organisation_id, Booking.starts_at, Booking.ends_at,
+            Booking.title, Booking.attendees, Booking.units, Organisation.name.label("organisation_name"),
+            overdue.label("overdue"),
+        )
+        .join(Organisation, Organisation.id == Booking.organisation_id)
+        .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
     )
-    .join(Organisation, Organisation.id == Booking.organisation_id)
-    .where(overlapping(_FROM, _UNTIL, Status.APPROVED, earliest=_EARLIEST))
-)
+
+
 _ACTIVE = sa.select(Resource.id, Resource.kind, Resource.name, Resource.translations).where(Resource.active)
 
 
@@ -97,7 +112,8 @@ def approved_on(day: date, days: int = 1) -> list:
     organisation's name: one query whose cost does not grow with the years of history.
     Rows, not objects: the board only reads them."""
     start, end = day_bounds(day)[0], day_bounds(day + timedelta(days=days - 1))[1]
-    return list(db.session.execute(_APPROVED, {"day_start": start, "day_end": end, "earliest": start - LONGEST_DAY}))
+    return list(db.session.execute(_approved(), {"day_start": start, "day_end": end, "earliest": start - LONGEST_DAY,
+                                               "at": now()}))
 
 
 def active_resources() -> list:
@@ -173,9 +189,17 @@ def _board(form, shown: date, house_today: date, at: datetime, live_tag: str, li
     resources = active_resources()
     active = {r.id: r for r in resources}
     viewer = current_user._get_current_object()  # not the proxy: it is read for every booking
-    entries = [entry(b, viewer) for b in approved_on(shown) if b.resource_id in active]
+    rows = [b for b in approved_on(shown) if b.resource_id in active]
+    entries = [entry(b, viewer) for b in rows]
+    from ..desk.walkin import WINDOW_DAYS  # noqa: PLC0415 (the desk's package imports the board's neighbours)
+
     may_request = shown >= house_today and policy.allowed(viewer, "request.create")
-    context = _layout(shown, house_today, at, resources, entries, may_request)
+    # The desk books walk-ins from empty slots, for today and the days it may book.
+    walk_in = (not may_request and policy.allowed(viewer, "desk.work")
+               and house_today <= shown <= house_today + timedelta(days=WINDOW_DAYS))
+    overdue = frozenset(b.id for b in rows if b.overdue) if policy.allowed(viewer, "desk.work") else frozenset()
+    context = _layout(shown, house_today, at, resources, entries, may_request or walk_in,
+                      url_for("desk.walk_in") if walk_in else None, overdue)
     context.update(
         form=form,
         day=shown,
@@ -194,14 +218,17 @@ def _board(form, shown: date, house_today: date, at: datetime, live_tag: str, li
 
 
 def _layout(shown: date, house_today: date, at: datetime, resources, entries: list[Entry],
-            may_request: bool = False) -> dict:
+            may_request: bool = False, slot_url: str | None = None, overdue: frozenset[int] = frozenset()) -> dict:
     """The grid's rows and the list's items, each with its words and classes, worked out once."""
     words = present.Words(shown)
     words.detail_prefix = url_for("requests.detail", booking_id=0)[:-1]
-    new_request_url = url_for("requests.new")
+    new_request_url = slot_url or url_for("requests.new")
     is_today = shown == house_today
     kinds = {r.id: r.kind for r in resources}
     texts = {e.id: words.text(e, kinds[e.resource_id] == ResourceKind.EQUIPMENT) for e in entries}
+    for e in entries:
+        if e.id in overdue:  # lent equipment not back after the booking's end
+            texts[e.id].summary += f" · {words.overdue}"
     running = {e.id for e in entries if is_today and e.starts_at <= at < e.ends_at}
     groups = []
     for group in grid.board(shown, resources, entries):
@@ -209,12 +236,14 @@ def _layout(shown: date, house_today: date, at: datetime, resources, entries: li
         for row in group.rows:
             blocks = markup.joined(
                 present.block_html(
-                    present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running)),
+                    present.Shown(b.item, texts[b.item.id], present.block_class(b, b.item, b.item.id in running)
+                                  + (" block--overdue" if b.item.id in overdue else "")),
                     words)
                 for b in row.blocks
             )
             if may_request and row.resource.kind != ResourceKind.PLOT:
-                blocks = present.free_slots_html(row.resource, row.blocks, grid.HOURS, shown, new_request_url) + blocks
+                blocks = present.free_slots_html(row.resource, row.blocks, grid.HOURS, shown, new_request_url,
+                                                 walk_in=slot_url is not None) + blocks
             rows.append((row.resource, min(row.lanes, grid.MAX_LANES), blocks))
         groups.append((group.kind, rows))
     names = {r.id: translated(r, "name") for r in resources}

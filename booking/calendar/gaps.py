@@ -96,14 +96,17 @@ def _blocked(resource: Resource, units: int, found: Situation, lo: datetime, hi:
     if resource.exclusive:
         busy = [(max(b.busy_from, lo), min(b.busy_until, hi)) for b in approved]
     else:
-        busy = _short_of_units(resource, units, [(b.busy_from, b.busy_until, b.units) for b in approved], lo, hi)
+        held = [(b.busy_from, b.busy_until, b.units) for b in approved]
+        held += [(o.starts_at, o.ends_at, o.units) for o in found.out_of_service  # damaged or lost units
+                 if o.resource_id == resource.id and o.starts_at < hi and lo < o.ends_at]
+        busy = _short_of_units(resource, units, held, lo, hi)
     return _merge(busy), _merge(closed)
 
 
 def _accepted(resource: Resource, units: int, starts_at: datetime, ends_at: datetime, *, found: Situation,
               at: datetime, limits: Limits | None, ignore: frozenset[str] = frozenset()) -> bool:
     verdict = judge(Ask((Part(resource, units),), starts_at, ends_at), at=at, bookings=found.bookings,
-                    closures=found.closures, hours=found.hours, limits=limits)
+                    closures=found.closures, hours=found.hours, limits=limits, out_of_service=found.out_of_service)
     return all(r.code in ignore for r in verdict.reasons)
 
 

@@ -23,6 +23,10 @@ SUBJECTS = {
     "closure": _l("Closure"),
     "booking": _l("Booking"),
     "offer": _l("Counter-offer"),
+    "key": _l("Key"),
+    "key_loan": _l("Key handed out"),
+    "equipment_loan": _l("Equipment handed out"),
+    "out_of_service": _l("Out of service"),
 }
 ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted"),
            "exported": _l("data downloaded"), "erased": _l("erased")}  # the last two: booking/privacy/
@@ -35,6 +39,7 @@ FIELDS = {
     "contact_name": _l("Contact person"), "phone": _l("Phone"),
     "resource_id": _l("Resource"), "starts_at": _l("From"), "ends_at": _l("Until"), "reason": _l("Reason"),
     "state": _l("State"), "message": _l("Message"), "expires_at": _l("Answer by"),
+    "release_after_minutes": _l("Release without check-in (minutes)"),
 }
 YES_NO = {True: _l("yes"), False: _l("no")}
 

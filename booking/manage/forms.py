@@ -158,6 +158,12 @@ class ResourceForm(SentOnce, EditingForm):
         "location": (_l("Location"), 120, False),
     }))
 
+    release_after_minutes = IntegerField(
+        _l("Release without check-in after (minutes)"),
+        validators=[Optional(), NumberRange(min=5, max=LONGEST_BUFFER, message=_l(
+            "Please enter a number of minutes from %(min)s to %(max)s, or leave the field empty."))],
+    )
+
     def __init__(self, *args, editing: Resource | None = None, **kwargs):
         super().__init__(*args, editing=editing, **kwargs)
         if editing is not None and not self.is_submitted():
@@ -188,6 +194,7 @@ class ResourceForm(SentOnce, EditingForm):
         resource.cleanup_minutes = 0 if plot else self.cleanup_minutes.data or 0
         resource.max_hours = self.max_hours.data
         set_translations(resource, typed(self.translated.form))
+        resource.release_after_minutes = None if plot else self.release_after_minutes.data
 
 
 class ConfirmField(HiddenField):

@@ -18,6 +18,7 @@ from .. import series as serieswork
 from ..availability import Alternative, alternatives, check
 from ..content import translated
 from ..calendar.views import free_panel
+from ..desk.day import desk_facts
 from ..clock import LocalTimeError, local, now, to_utc, today
 from ..decisions.offers import open_offer, open_offers
 from ..extensions import db
@@ -454,8 +455,9 @@ def detail(booking_id: int):
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
     offer = open_offer(db.session, booking) if booking.status == Status.PENDING else None
+    desk = desk_facts(db.session, booking, now()) if policy.sees_contact(current_user, booking) else None
     return render_template("requests/detail.html", booking=booking, events=events, form=EmptyForm(), at=now(),
-                           offer=offer)
+                           offer=offer, desk=desk)
 
 
 @bp.post("/<int:booking_id>/withdraw")

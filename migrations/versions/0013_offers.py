@@ -1,7 +1,7 @@
 """Counter-offers for pending requests; messages for an offer and for a changed booking
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 """
 import warnings
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -27,7 +27,8 @@ from booking.decisions.models import Offer
 from booking.extensions import db
 from booking.lobby import screens as lobby_screens
 from booking.lobby.models import LobbyScreen
-from booking.models import Closure, Role, TokenPurpose
+from booking.desk.models import EquipmentLoan, Key, KeyLoan
+from booking.models import Closure, ResourceKind, Role, TokenPurpose
 from booking.notify.messages import unsubscribe_token
 from booking.notify.models import Kind, OutboxMessage, State, Topic
 from booking.recurrence import Pattern
@@ -137,6 +138,13 @@ def world(make) -> World:
     offer = Offer(booking=booking, organisation_id=group_a.id, resource=room, starts_at=booking.starts_at,
                   ends_at=booking.ends_at, expires_at=now() + timedelta(days=3))
     db.session.add(offer)
+    key = Key(resource_id=room.id, name="Seminarraum 1", copies=2)
+    key_loan = KeyLoan(key=key, organisation=group_a, holder_name="Amal A", copies=1)
+    beamer = make.resource("Beamer", kind=ResourceKind.EQUIPMENT, quantity=2)
+    lent = make.booking(beamer, group_a, day=future_day(weeks=2), requested_by=member_a, attendees=None)
+    equipment_loan = EquipmentLoan(booking=lent, resource_id=beamer.id, units=1, taken_by="Amal A",
+                                   due_at=lent.ends_at)
+    db.session.add_all([key, key_loan, equipment_loan])
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -160,6 +168,9 @@ def world(make) -> World:
         "feed_id": feed.id,
         "feed_token": feed_token,
         "offer_id": offer.id,
+        "key_id": key.id,
+        "key_loan_id": key_loan.id,
+        "equipment_loan_id": equipment_loan.id,
     }
     return World(users, values)
 

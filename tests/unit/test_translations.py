@@ -43,6 +43,9 @@ STAFF_ONLY = (
     "booking/privacy/forms.py",
     "templates/privacy/erase_*.html",
     "templates/privacy/_erase_*.html",
+    # The front desk's counter: walk-ins, check-in, keys and lent equipment.
+    "booking/desk/**",
+    "templates/desk/**",
 )
 
 # Sources only the house's staff read (desk, manager, reports): their messages need German only;
