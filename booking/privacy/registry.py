@@ -106,7 +106,22 @@ REGISTRY: dict[str, Personal | NoPersonalData] = {
                            Erase.DELETE, secret=("key",)),
     "last_login": Personal("the latest login of each account, for the retention rule", Erase.DELETE),
     "lobby_name": Personal("whether a group lets the lobby display show its name", Erase.GROUP),
+    "offer": Personal(
+        "counter-offers to a group: the slot, the house's message, who offered and who answered",
+        Erase.PLACEHOLDER, organisation_rows=_bookings_of_group),
+    "desk_walk_in": Personal(
+        "a walk-in booked at the counter: the guest's name and phone, and which desk account booked it",
+        Erase.PLACEHOLDER, organisation_rows=_bookings_of_group),
+    "key_loan": Personal(
+        "keys handed out: the holder's name and group, the booking, who handed it out and took it back",
+        Erase.PLACEHOLDER),
+    "equipment_loan": Personal(
+        "lent equipment: who took it (a name), for which booking, who handed it out and took it back, "
+        "its condition on return", Erase.PLACEHOLDER, organisation_rows=_bookings_of_group),
+    "out_of_service": Personal("units taken out of service, with the desk account that recorded it",
+                               Erase.PLACEHOLDER),
     "resource": NoPersonalData("the name of a room, plot or piece of equipment"),
+    "desk_key": NoPersonalData("a key of a room: its name and how many copies there are"),
     "lobby_screen": NoPersonalData("the name of a screen in the entrance"),
 }
 

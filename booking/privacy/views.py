@@ -38,6 +38,11 @@ TABLES = {
     "submission": _l("Forms sent"),
     "last_login": _l("Latest login"),
     "lobby_name": _l("Name on the lobby display"),
+    "offer": _l("Counter-offers"),
+    "desk_walk_in": _l("Walk-in bookings at the front desk"),
+    "key_loan": _l("Keys handed out"),
+    "equipment_loan": _l("Equipment handed out"),
+    "out_of_service": _l("Equipment taken out of service"),
 }
 
 
