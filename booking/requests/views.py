@@ -393,6 +393,8 @@ def _series_step(form, resources: list[Resource]):
         if lead is None:
             form.resource_id.errors = [_("This resource cannot be booked. Please choose another.")]
         return _form_page(form, answer, 422)
+    # The live answer about the first date stays on the page beside the dates.
+    answer = evaluate(form, resources, with_alternatives=False)
     pattern = _pattern(form)
     limits = None if is_manager() else partner_limits()
     try:
