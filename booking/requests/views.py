@@ -36,7 +36,6 @@ from .forms import (
     resource_choices,
 )
 
-LIST_LIMIT = 200
 MINE_PAGE_SIZE = 25  # requests per page of "My requests"
 # Reasons that say the request itself is malformed: no point looking for alternatives.
 MALFORMED = frozenset({"inactive", "order", "too_long", "whole_days", "quantity", "bundle"})
