@@ -6,6 +6,7 @@
      its heading or the new content itself.
    - Focus on a control that stayed (someone typing while the live check answers), or nowhere
      in particular (the board refreshing itself): left alone.
+   A whole page that brings a form back with problems: its first invalid field.
    A static file, loaded with defer: the content security policy allows no inline script. */
 (function () {
   "use strict";
@@ -40,9 +41,24 @@
     return !active || active === document.body || !active.isConnected;
   }
 
+  // A whole page that brings a form back with problems: its first invalid field, unless the
+  // page already put the focus somewhere itself (autofocus) or the person moved it.
+  function firstInvalidOnLoad() {
+    if (!lost()) return;
+    focusOn(first(document.getElementById("main"), '[aria-invalid="true"]'));
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", firstInvalidOnLoad);
+  } else {
+    firstInvalidOnLoad();
+  }
+
+  var activeAtRequest = null; // a button disabled while its request runs (hx-disabled-elt) loses the focus
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var how = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     submitted = !!how && how.type === "submit";
+    activeAtRequest = document.activeElement;
   });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -52,10 +68,13 @@
     pending = {
       target: target,
       id: target.id,
-      hadFocus: !!active && active !== document.body && target.contains(active),
+      hadFocus: [active, activeAtRequest].some(function (el) {
+        return !!el && el !== document.body && target.contains(el);
+      }),
       submitted: submitted
     };
     submitted = false;
+    activeAtRequest = null;
   });
 
   document.addEventListener("htmx:afterSettle", function () {
