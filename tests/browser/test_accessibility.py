@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from booking.extensions import db
 from booking.models import Closure, Organisation, Resource, Series, User
 from tests.browser.conftest import open_day
-from tests.browser.people import DESK_1280, LANGUAGES, axe_script, some_request_of
+from tests.browser.people import DESK_1280, LANGUAGES, PHONE_360, axe_script, some_request_of
 
 pytestmark = pytest.mark.browser
 
@@ -71,8 +71,10 @@ def serious_problems(page, url: str) -> list[str]:
 
 
 def serious_problems_here(page) -> list[str]:
+    """axe-core once more on the page as it is now (axe-core is already in it)."""
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [v["id"] for v in result["violations"] if v["impact"] in SERIOUS]
+    return [f"{v['id']} at {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"]
+            if v["impact"] in SERIOUS]
 
 
 def open_for_axe(browser, live_server, language: str, email: str | None = None):
@@ -102,6 +104,15 @@ def test_partner_pages_have_no_serious_accessibility_problems(browser, live_serv
     assert partner.evaluate("document.documentElement.lang") == language
     for url in partner_pages(found):
         problems += serious_problems(partner, url)
+    if language in ("ar", "de"):  # on a phone, with the menu and the languages open
+        partner.set_viewport_size(PHONE_360)
+        partner.goto("/requests/")
+        partner.add_script_tag(path=str(axe_script()))
+        partner.locator("summary.site-menu__toggle").click()
+        problems += [f"menu open at 360 px: {p}" for p in serious_problems_here(partner)]
+        partner.locator("summary.site-menu__toggle").click()
+        partner.locator(".lang-menu summary").click()
+        problems += [f"languages open at 360 px: {p}" for p in serious_problems_here(partner)]
     if language == "de":  # axe-core does see a problem when there is one
         partner.evaluate("document.querySelector('main').append(document.createElement('button'))")
         assert [p for p in serious_problems_here(partner) if "button-name" in p]

@@ -24,6 +24,7 @@ def test_screenshots_of_the_main_pages(browser, live_server, browser_problems, l
     day = open_day(weekday=0, weeks=1)
     detail = some_request_of(live_server.app)
     too_wide = []
+    heights = {}
     for size in (PHONE_360, DESK_1280):
         def shoot(page, name):
             page.screenshot(path=str(FOLDER / f"{name}-{language}-{size['width']}.png"), full_page=True,
@@ -48,10 +49,17 @@ def test_screenshots_of_the_main_pages(browser, live_server, browser_problems, l
         if size is PHONE_360:
             partner.locator("summary.site-menu__toggle").click()
             shoot(partner, "menu-open")
+            partner.locator("summary.site-menu__toggle").click()
+            partner.locator(".lang-menu summary").click()
+            shoot(partner, "languages-open")
         manager = open_as(browser, live_server.url, language, size, browser_problems, "manager@example.org")
         manager.goto("/manage/queue")
         shoot(manager, "queue")
+        manager.goto("/manage/hours/")
+        shoot(manager, "hours")
+        heights[size["width"]] = manager.evaluate("document.documentElement.scrollHeight")
         for page in (visitor, partner, manager):
             page.context.close()
     assert not too_wide, f"wider than the screen: {too_wide}"
+    assert heights[360] < 4500, f"the opening hours are {heights[360]} px tall on a phone"
     browser_problems.assert_none()
