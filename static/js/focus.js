@@ -2,8 +2,8 @@
    - A form sent and back with problems: its first invalid field (aria-invalid="true").
    - The focused control was swapped away (a button in a card, a row, a form): the card that
      comes next when a card of a list was decided in place (the manager's queue), else the
-     message in the new content (an alert, a status, a notice such as the live answer), else
-     its heading or the new content itself.
+     message in the new content (an alert, a status, a flash), else the first card of a list
+     swapped whole, else a notice (the live answer), else its heading or the content itself.
    - Focus on a control that stayed (someone typing while the live check answers), or nowhere
      in particular (the board refreshing itself): left alone.
    A whole page that brings a form back with problems: its first invalid field.
@@ -11,7 +11,7 @@
 (function () {
   "use strict";
 
-  var MESSAGE = "[role=alert], [role=status], .notice, .flash";
+  var MESSAGE = "[role=alert], [role=status], .flash";
   var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
 
   var submitted = false;
@@ -101,6 +101,9 @@
     }
     if (focusOn(first(swapped, MESSAGE))) return;
     if (focusOn(first(document.getElementById("flashes"), MESSAGE))) return;
+    // A list swapped whole (another page of the queue): its first card; else the live answer.
+    if (focusOn(first(swapped, "article"))) return;
+    if (focusOn(first(swapped, ".notice"))) return;
     focusOn(first(swapped, "h1, h2, h3") || swapped);
   });
 })();
