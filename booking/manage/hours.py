@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from wtforms import FormField, SelectField, StringField
+from wtforms import BooleanField, FormField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import TimeInput
@@ -119,6 +119,8 @@ class WeekForm(Form):
 
     day_form = DayHours
     confirm = ConfirmField()
+    # Without JavaScript: ticked, the form's Tuesday to Friday are hidden and saved as Monday.
+    same_as_monday = BooleanField(_l("Tuesday to Friday as Monday"))
 
     @property
     def days(self) -> list[FormField]:
@@ -134,6 +136,14 @@ class WeekForm(Form):
             else:
                 day.form.mode.data = OPEN
                 day.form.opens.data, day.form.closes.data = input_value(row.opens), input_value(row.closes)
+
+    def copy_monday(self) -> None:
+        """Tuesday to Friday take Monday's choice and times, as typed."""
+        monday = self.days[0].form
+        for day in self.days[1:5]:
+            for name in ("mode", "opens", "closes"):
+                field, source = day.form[name], monday[name]
+                field.data, field.raw_data = source.data, list(source.raw_data or [])
 
     def wanted(self) -> dict[int, tuple[int | None, int | None]]:
         """The rows to keep, by weekday: (opens, closes), or (None, None) for a closed resource day."""
@@ -206,6 +216,8 @@ def hours():
     form = HouseHoursForm()
     if not form.is_submitted():
         form.fill_from(_rows_of(None))
+    elif form.same_as_monday.data:
+        form.copy_monday()
     status, shown = 200, []
     if form.validate_on_submit():
         # The check and the write under one lock: no booking is approved in between.
@@ -244,6 +256,8 @@ def hours_resource(resource_id: int):
     form = ResourceHoursForm()
     if not form.is_submitted():
         form.fill_from(_rows_of(resource.id))
+    elif form.same_as_monday.data:
+        form.copy_monday()
     status, shown = 200, []
     if form.validate_on_submit():
         contradictions.lock(db.session, [resource.id])

@@ -39,7 +39,7 @@ from .forms import (
     resource_choices,
 )
 
-LIST_LIMIT = 200
+MINE_PAGE_SIZE = 25  # requests per page of "My requests"
 # Reasons that say the request itself is malformed: no point looking for alternatives.
 MALFORMED = frozenset({"inactive", "order", "too_long", "whole_days", "quantity", "bundle"})
 # Reasons that mean someone else holds the slot: answered with 409 Conflict.
@@ -216,10 +216,15 @@ def mine():
                Booking.series_id.is_(None))
     )
     if past:
-        query = query.where(Booking.ends_at <= now()).order_by(Booking.starts_at.desc())
+        query = query.where(Booking.ends_at <= now())
     else:
-        query = query.where(Booking.ends_at > now()).order_by(Booking.starts_at)
-    bookings = db.session.scalars(query.limit(LIST_LIMIT)).all()
+        query = query.where(Booking.ends_at > now())
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // MINE_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)  # anything else: the nearest page
+    order = (Booking.starts_at.desc(), Booking.id.desc()) if past else (Booking.starts_at, Booking.id)
+    bookings = db.session.scalars(
+        query.order_by(*order).limit(MINE_PAGE_SIZE).offset((page - 1) * MINE_PAGE_SIZE)).all()
     series = [] if past else db.session.scalars(
         sa.select(Series)
         .where(Series.organisation_id == current_user.organisation_id,
@@ -231,7 +236,7 @@ def mine():
     db.session.commit()
     return render_template(
         "requests/mine.html", bookings=bookings, series=series, past=past, form=EmptyForm(), at=now(),
-        limit=LIST_LIMIT, summary=serieswork.summary, next_date=serieswork.next_date, news=news,
+        total=total, page=page, pages=pages, summary=serieswork.summary, next_date=serieswork.next_date, news=news,
         offers=open_offers(db.session, bookings),
     )
 
@@ -397,6 +402,8 @@ def _series_step(form, resources: list[Resource]):
         if lead is None:
             form.resource_id.errors = [_("This resource cannot be booked. Please choose another.")]
         return _form_page(form, answer, 422)
+    # The live answer about the first date stays on the page beside the dates.
+    answer = evaluate(form, resources, with_alternatives=False)
     pattern = _pattern(form)
     limits = None if is_manager() else partner_limits()
     try:

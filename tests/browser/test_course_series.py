@@ -87,7 +87,14 @@ def test_course_series_is_previewed_sent_approved_and_on_the_board(
     expect(preview).to_contain_text("17:00–19:00")
     screenshot(partner, "series-preview")
 
-    preview.get_by_role("button", name=de("Send request with the ticked dates")).click()
+    # The live answer stays, and the page reads top to bottom: the dates, the title, then send.
+    expect(partner.locator("#slot-check .notice--ok")).to_be_visible()
+    order = partner.evaluate("""() => ['#slot-check', '#series-preview', '#title', '.form-actions button[name=send]']
+        .map(s => document.querySelector(s).getBoundingClientRect().top)""")
+    assert order == sorted(order), f"the form does not read top to bottom: {order}"
+    send = partner.get_by_role("button", name=de("Send request with the ticked dates"))
+    assert send.evaluate("b => b === b.closest('.form-actions').querySelector('button')"), "send is not the first action"
+    send.click()
     expect(partner).to_have_url(re.compile(r"/requests/series/\d+$"))
     expect(partner.get_by_role("status")).to_contain_text(
         live_server.de_n("Your series with %(num)d date has been sent. The house will reply soon.",

@@ -58,7 +58,11 @@ def fill_slot(page: Page, de, day, start: str, end: str) -> None:
 
 
 def main_nav(page: Page, de):
-    return page.get_by_role("navigation", name=de("Main"))
+    """The main navigation; on a phone it is in the menu, which a person opens first."""
+    nav = page.get_by_role("navigation", name=de("Main"))
+    if not nav.is_visible():
+        page.get_by_text(de("Menu"), exact=True).click()
+    return nav
 
 
 def test_request_is_approved_in_place_shows_on_the_board_and_stays_private(

@@ -33,7 +33,11 @@ def test_login_page_speaks_german_to_a_german_browser(page, de, screenshot):
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text(de("Log in"))
     assert heading.inner_text() != "Log in", "the German page shows English text: is the German catalogue compiled?"
+    page.locator(".lang-menu summary").click()  # the languages sit in a menu of their own
+    for name in ("Deutsch", "English", "العربية", "فارسی", "Українська", "Türkçe", "Русский"):
+        expect(page.get_by_role("button", name=name)).to_be_visible()
     expect(page.get_by_role("button", name="Deutsch")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="العربية")).to_have_attribute("lang", "ar")
 
 
 def test_board_and_request_pages_fit_a_phone(new_page, login, de, browser_problems, screenshot):
@@ -55,6 +59,11 @@ def test_board_and_request_pages_fit_a_phone(new_page, login, de, browser_proble
     screenshot(partner, "my-requests-phone")
     assert sideways_overflow(partner) == 0, "Meine Anfragen is wider than the phone"
 
+    # The header is one row: the brand, the languages and a menu that opens without JavaScript.
+    header = partner.locator("header.site-header").bounding_box()
+    assert header is not None and header["height"] < 70, f"the header takes {header} of the phone"
+    expect(partner.get_by_role("navigation", name=de("Main"))).to_be_hidden()
+    partner.get_by_text(de("Menu"), exact=True).click()
     partner.get_by_role("navigation", name=de("Main")).get_by_role("link", name=de("New request")).click()
     partner.get_by_label(de("Room, plot or equipment")).select_option(
         label=de("%(name)s (up to %(n)s people)", name="Seminarraum 2", n=12)
