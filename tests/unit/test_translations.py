@@ -46,18 +46,6 @@ STAFF_ONLY = (
     # The front desk's counter: walk-ins, check-in, keys and lent equipment.
     "booking/desk/**",
     "templates/desk/**",
-)
-
-# Sources only the house's staff read (desk, manager, reports): their messages need German only;
-# every other message is partner-facing and is translated into every language.
-STAFF_ONLY = [
-    "booking/manage/**",
-    "templates/manage/**",
-    "booking/operations/**",
-    "templates/operations/**",
-    "templates/lobby/screens.html",
-    "booking/lobby/forms.py",
-    "templates/notify/undelivered.html",
     # The manager's decisions: changing a booking, offering a slot, deciding together.
     "booking/decisions/views.py",
     "booking/decisions/forms.py",
@@ -65,7 +53,8 @@ STAFF_ONLY = [
     "booking/decisions/together.py",
     "templates/decisions/**",
     "templates/partials/_queue_row.html",  # the manager's queue card
-]
+)
+
 
 
 def _sources() -> dict[str, set[str]]:
