@@ -44,9 +44,39 @@ def can_view_request(user: User, booking: Booking) -> bool:
     return sees_details(user, booking)
 
 
+def approved_resource_ids(user: User) -> frozenset[int]:
+    """The resources this account decides as a named approver (none for a visitor)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(r.id for r in user.approves)
+
+
+def can_view_queue(user: User) -> bool:
+    """The queue: the house's managers see every request, a resource's approvers that resource's."""
+    return allowed(user, "queue.view") or bool(approved_resource_ids(user))
+
+
+def can_decide_resources(user: User, resource_ids) -> bool:
+    """Managers decide for every resource; an approver only when every resource is theirs."""
+    if allowed(user, "booking.decide"):
+        return True
+    mine = approved_resource_ids(user)
+    ids = set(resource_ids)
+    return bool(ids) and ids <= mine
+
+
 def can_decide(user: User, booking: Booking) -> bool:
-    """May this user approve, reject, change or counter-offer this booking?"""
-    return allowed(user, "booking.decide")
+    """May this user approve, reject, change or counter-offer this booking?
+
+    The house's managers decide every booking; a resource's named approvers the bookings of that
+    resource, and a request bundled with equipment only if they approve for all of it.
+    """
+    return can_decide_resources(user, [part.resource_id for part in booking.parts])
+
+
+def can_decide_series(user: User, series) -> bool:
+    """A series is all of one resource: its approvers and the managers decide its dates."""
+    return can_decide_resources(user, [series.resource_id])
 
 
 def can_withdraw(user: User, booking: Booking, at: datetime) -> bool:

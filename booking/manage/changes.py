@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import render_template
+from wtforms import SelectField
 from sqlalchemy.orm import joinedload
 
 from . import bp
 from ..extensions import db
 from ..lazytext import lazy_gettext as _l
-from ..models import ChangeRecord, Organisation, Resource
+from ..models import ChangeRecord, Organisation, Resource, User
 from ..web import requires
+from .finding import FilterForm, contains, date_field, day_after, day_start, id_select, requested_page, search_field
 
 PAGE_SIZE = 100
 
@@ -58,13 +60,47 @@ def _named(changes: list[dict]) -> list[dict]:
     return shown
 
 
+class ChangeFilterForm(FilterForm):
+    q = search_field()
+    subject = SelectField(_l("What"), default="")
+    actor = id_select(_l("Who"))
+    date_from = date_field(_l("From"))
+    date_to = date_field(_l("Until"), after="date_from")
+
+    def __init__(self):
+        super().__init__()
+        self.subject.choices = [("", _l("Everything"))] + list(SUBJECTS.items())
+        people = db.session.scalars(sa.select(User).order_by(User.name, User.id))
+        self.actor.choices = [("", _l("Everybody"))] + [(str(u.id), f"{u.name} <{u.email}>") for u in people]
+
+
+def _filtered(form: ChangeFilterForm):
+    query = sa.select(ChangeRecord).options(joinedload(ChangeRecord.actor))
+    if form.subject.data:
+        query = query.where(ChangeRecord.subject == form.subject.data)
+    if form.actor.data:
+        query = query.where(ChangeRecord.actor_id == form.actor.data)
+    if form.date_from.data:
+        query = query.where(ChangeRecord.at >= day_start(form.date_from.data))
+    if form.date_to.data:
+        query = query.where(ChangeRecord.at < day_after(form.date_to.data))
+    if form.q.data:
+        query = query.where(contains(ChangeRecord.label, form.q.data))
+    return query
+
+
 @bp.get("/changes")
 @requires("user.manage")
 def changes():
-    """Who changed what and when: the newest first, a hundred at a time."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    """Who changed what and when: the newest first, a hundred at a time; by kind, person and days."""
+    filters = ChangeFilterForm()
+    if not filters.validate():
+        return render_template("manage/changes.html", rows=[], page=1, more=False, filters=filters,
+                               query_args=filters.query_args()), 422
+    # Pages are counted from the newest without counting them all; a page past the end is empty.
+    page = min(requested_page(), 10 ** 6)
     records = db.session.scalars(
-        sa.select(ChangeRecord).options(joinedload(ChangeRecord.actor))
+        _filtered(filters)
         .order_by(ChangeRecord.at.desc(), ChangeRecord.id.desc())
         .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()
@@ -73,4 +109,5 @@ def changes():
          "changes": _named(json.loads(r.changes or "[]"))}
         for r in records[:PAGE_SIZE]
     ]
-    return render_template("manage/changes.html", rows=rows, page=page, more=len(records) > PAGE_SIZE)
+    return render_template("manage/changes.html", rows=rows, page=page, more=len(records) > PAGE_SIZE,
+                           filters=filters, query_args=filters.query_args())
