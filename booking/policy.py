@@ -37,7 +37,10 @@ def sees_details(user: User, booking: Booking) -> bool:
     """Organisation, title, note and contact: staff and the booking's own organisation only."""
     if user.role in STAFF:
         return True
-    return user.role == Role.PARTNER and user.organisation_id == booking.organisation_id
+    if user.role == Role.PARTNER and user.organisation_id == booking.organisation_id:
+        return True
+    # A resource's approvers read the requests they decide.
+    return booking.resource_id in approved_resource_ids(user)
 
 
 def can_view_request(user: User, booking: Booking) -> bool:

@@ -32,6 +32,9 @@ FIELDS = {
     "capacity": _l("Capacity"), "quantity": _l("Quantity"), "setup_minutes": _l("Set-up (minutes)"),
     "cleanup_minutes": _l("Clean-up (minutes)"), "max_hours": _l("Longest booking (hours)"),
     "contact_name": _l("Contact person"), "phone": _l("Phone"),
+    "approvers": _l("Approvers"), "quota_room_hours": _l("Hours of rooms a month"),
+    "quota_plot_hours": _l("Hours of garden plots a month"), "quota_equipment_hours": _l("Hours of equipment a month"),
+    "quota_open_requests": _l("Open requests at once"),
     "resource_id": _l("Resource"), "starts_at": _l("From"), "ends_at": _l("Until"), "reason": _l("Reason"),
 }
 YES_NO = {True: _l("yes"), False: _l("no")}

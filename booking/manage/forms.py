@@ -5,12 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
@@ -150,11 +152,29 @@ class ResourceForm(SentOnce, EditingForm):
             "Please enter a number of hours from %(min)s to %(max)s, or leave the field empty."))],
     )
 
+    approver_ids = SelectMultipleField(_l("Approvers"), coerce=int, validate_choice=True)
+
     def __init__(self, *args, editing: Resource | None = None, **kwargs):
         super().__init__(*args, editing=editing, **kwargs)
         # A room or plot counts as one unit; an empty field says so better than "1".
         if editing is not None and editing.kind != ResourceKind.EQUIPMENT and not self.is_submitted():
             self.quantity.data = None
+        # Approvers: active partner and desk accounts (managers decide everything anyway); an
+        # account already named stays offered, so that it can be taken off.
+        named = {u.id for u in editing.approvers} if editing is not None else set()
+        offered = sa.and_(User.active, User.role.in_([Role.PARTNER, Role.DESK]))
+        if named:
+            offered = sa.or_(offered, User.id.in_(named))
+        people = db.session.scalars(sa.select(User).options(joinedload(User.organisation))
+                                    .where(offered).order_by(User.name, User.id))
+        self.approver_ids.choices = [
+            (u.id, f"{u.name} ({u.organisation.name})" if u.organisation else f"{u.name} ({labels.ROLE[u.role]})")
+            for u in people
+        ]
+        if not self.is_submitted():
+            self.approver_ids.data = sorted(named)
+        elif self.approver_ids.data is None:
+            self.approver_ids.data = []
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -177,6 +197,9 @@ class ResourceForm(SentOnce, EditingForm):
         resource.setup_minutes = 0 if plot else self.setup_minutes.data or 0
         resource.cleanup_minutes = 0 if plot else self.cleanup_minutes.data or 0
         resource.max_hours = self.max_hours.data
+        chosen = set(self.approver_ids.data or [])
+        if chosen != {u.id for u in resource.approvers}:
+            resource.approvers = list(db.session.scalars(sa.select(User).where(User.id.in_(chosen)))) if chosen else []
 
 
 class ConfirmField(HiddenField):

@@ -460,6 +460,8 @@ def withdraw(booking_id: int):
     if current_user.role != Role.PARTNER:
         abort(403)  # the group's own step: the house rejects a request instead
     booking = _own_booking_or_404(booking_id)
+    if booking.organisation_id != current_user.organisation_id:
+        abort(404)  # a resource's approver reads others' requests, but withdraws none of them
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)

@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import Session
 
 from ..models import User
@@ -40,11 +41,12 @@ def account_of(session: Session, user_id: int, key: str, *, at: datetime, lifeti
     """The account whose live session this key names (one query), else None."""
     if not key:
         return None
-    return session.scalar(
+    return session.scalars(
         sa.select(User)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(User.id == user_id, LoginSession.key_hash == _hash(key), LoginSession.started_at > at - lifetime)
-    )
+        .options(joinedload(User.approves))  # the resources it decides, which every page asks (policy)
+    ).unique().first()
 
 
 def end(session: Session, key: str) -> None:
