@@ -80,6 +80,13 @@ def day_month(value: date | datetime) -> str:
     return format_skeleton("MMMd", value, locale=_locale())
 
 
+def month_year(value: date | datetime) -> str:
+    """E.g. "März 2027" / "March 2027"."""
+    if isinstance(value, datetime):
+        value = value.astimezone(HOUSE_TZ).date()
+    return format_skeleton("yMMMM", value, locale=_locale())
+
+
 def last_day(end: datetime, short: bool = False) -> str:
     """The last whole day of a booking that ends at local midnight (a garden plot's season)."""
     day = (end.astimezone(HOUSE_TZ) - timedelta(hours=12)).date()
@@ -138,6 +145,7 @@ def init_app(app) -> None:
         local_datetime=local_datetime,
         last_day=last_day,
         day_month=day_month,
+        month_year=month_year,
     )
     app.jinja_env.globals["current_language"] = _locale
     app.jinja_env.globals["text_direction"] = text_direction

@@ -41,6 +41,9 @@ MAX_UNITS = 10_000
 MAX_DESCRIPTION = 2_000
 # A partner group's longest booking: up to a year, for garden plots.
 MAX_HOURS = 366 * 24
+# Quotas: a month has at most 744 hours, a plot many of them; a group rarely waits for 1000 answers.
+MAX_QUOTA_HOURS = 31 * 24 * 100
+MAX_OPEN_REQUESTS = 1000
 
 LANGUAGE_CHOICES = [
     SelectChoice("de", "Deutsch", render_kw={"lang": "de"}),
@@ -237,6 +240,15 @@ class OrganisationForm(SentOnce, EditingForm):
     )
     email = EmailField(_l("E-mail"), filters=[strip], validators=[Optional(), Length(max=254), Email()])
     phone = TelField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+    # Quotas: empty means none.
+    quota_room_hours = IntegerField(_l("Hours of rooms a month"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_QUOTA_HOURS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
+    quota_plot_hours = IntegerField(_l("Hours of garden plots a month"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_QUOTA_HOURS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
+    quota_equipment_hours = IntegerField(_l("Hours of equipment a month"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_QUOTA_HOURS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
+    quota_open_requests = IntegerField(_l("Open requests at once"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_OPEN_REQUESTS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
 
     def apply_to(self, organisation: Organisation) -> None:
         organisation.name = self.name.data
@@ -244,6 +256,10 @@ class OrganisationForm(SentOnce, EditingForm):
         organisation.contact_name = self.contact_name.data or ""
         organisation.email = self.email.data or ""
         organisation.phone = self.phone.data or ""
+        organisation.quota_room_hours = self.quota_room_hours.data
+        organisation.quota_plot_hours = self.quota_plot_hours.data
+        organisation.quota_equipment_hours = self.quota_equipment_hours.data
+        organisation.quota_open_requests = self.quota_open_requests.data
 
 
 class OrganisationEditForm(OrganisationForm):

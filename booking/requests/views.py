@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import bp
-from .. import policy, workflow
+from .. import policy, quotas, workflow
 from .. import series as serieswork
 from ..availability import Alternative, alternatives, check
 from ..calendar.views import free_panel
@@ -52,6 +52,7 @@ class Answer:
     verdict: Verdict | None = None
     problems: dict[str, list[str]] = field(default_factory=dict)  # the fields cannot be read
     alternatives: list[Alternative] = field(default_factory=list)
+    quota: quotas.Quota | None = None  # the group's quotas, shown beside the live check
 
     @property
     def reasons(self):
@@ -62,9 +63,21 @@ class Answer:
         return any(r.code in CONFLICTS for r in self.reasons)
 
 
-def partner_limits() -> Limits:
+def partner_limits(quota: quotas.Quota | None = None) -> Limits:
     return Limits(notice=timedelta(hours=current_app.config["MIN_NOTICE_HOURS"]),
-                  horizon=timedelta(days=current_app.config["HORIZON_DAYS"]))
+                  horizon=timedelta(days=current_app.config["HORIZON_DAYS"]), quota=quota)
+
+
+def quota_for(form, ask: Ask, at: datetime) -> quotas.Quota | None:
+    """The quotas of the group the request is for (a manager's: the group chosen, once chosen);
+    a submission counts under the group's lock."""
+    if is_manager():
+        chosen = getattr(form, "organisation_id", None)
+        organisation = db.session.get(Organisation, chosen.data) if chosen is not None and chosen.data else None
+    else:
+        organisation = current_user.organisation
+    return quotas.load(db.session, organisation, ask.starts_at, ask.ends_at, at=at,
+                       lock=request.method == "POST")
 
 
 def active_resources() -> list[Resource]:
@@ -143,7 +156,8 @@ def evaluate(form, resources: list[Resource], with_alternatives: bool = True) ->
     if answer.ask is None:
         return answer
     at = now()
-    limits = partner_limits()
+    answer.quota = quota_for(form, answer.ask, at)
+    limits = partner_limits(answer.quota)
     answer.verdict = check(db.session, answer.ask, at, limits)
     codes = {r.code for r in answer.verdict.reasons}
     if with_alternatives and not answer.verdict.free and not codes & MALFORMED:
