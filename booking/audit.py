@@ -15,9 +15,11 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from .clock import now
+from .garden.models import GardenApplication, GardenSeason
 from .models import ChangeRecord, Closure, Organisation, Resource, User
 
-SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure"}
+SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure",
+                             GardenSeason: "garden_season", GardenApplication: "garden_application"}
 # Never written into the record; a password change is noted without its value.
 SECRET = {"password_hash"}
 SKIPPED = {"id", "session_version", "created_at", "created_by_id"}

@@ -517,3 +517,4 @@ from .freshness import HouseVersion  # noqa: E402,F401  (the house's change coun
 from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401
 
 from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)
+from .garden import models as _garden_models  # noqa: E402,F401  (garden seasons and applications)

@@ -25,6 +25,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.manage": MANAGERS,
     "outbox.manage": MANAGERS,
     "lobby.manage": MANAGERS,
+    "garden.view": frozenset({Role.PARTNER}) | MANAGERS,
+    "garden.apply": frozenset({Role.PARTNER}),
+    "garden.manage": MANAGERS,
 }
 
 
@@ -97,6 +100,13 @@ def can_change_series(user: User, series) -> bool:
     if user.role in MANAGERS:
         return True
     return user.role == Role.PARTNER and user.organisation_id == series.organisation_id
+
+
+def can_see_application(user: User, application) -> bool:
+    """A garden application: the group's own members and the house's managers (others: 404)."""
+    if allowed(user, "garden.manage"):
+        return True
+    return user.role == Role.PARTNER and user.organisation_id == application.organisation_id
 
 
 def assignable_roles(user: User) -> list[Role]:

@@ -23,6 +23,8 @@ SUBJECTS = {
     "resource": _l("Resource"),
     "organisation": _l("Group"),
     "closure": _l("Closure"),
+    "garden_season": _l("Garden season"),
+    "garden_application": _l("Garden application"),
 }
 ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted")}
 FIELDS = {
@@ -35,19 +37,26 @@ FIELDS = {
     "approvers": _l("Approvers"), "quota_room_hours": _l("Hours of rooms a month"),
     "quota_plot_hours": _l("Hours of garden plots a month"), "quota_equipment_hours": _l("Hours of equipment a month"),
     "quota_open_requests": _l("Open requests at once"),
+    "starts_on": _l("First day"), "ends_on": _l("Last day"), "apply_from": _l("Applications from"),
+    "apply_until": _l("Applications until"), "offer_days": _l("Days to accept an offer"), "status": _l("Status"),
+    "wish_id": _l("Wish"), "plot_id": _l("Plot"), "note": _l("Note"), "offer_until": _l("Offered until"),
+    "booking_id": _l("Booking"), "season_id": _l("Season"), "applied_by_id": _l("Applied by"),
     "resource_id": _l("Resource"), "starts_at": _l("From"), "ends_at": _l("Until"), "reason": _l("Reason"),
 }
 YES_NO = {True: _l("yes"), False: _l("no")}
+# Numbers that stand for a row: shown by its name.
+NAMED = {"organisation_id": Organisation, "resource_id": Resource, "wish_id": Resource, "plot_id": Resource,
+         "applied_by_id": User}
 
 
 def _named(changes: list[dict]) -> list[dict]:
     """Groups and resources by their names, not their numbers."""
-    ids = {c["field"]: set() for c in changes if c["field"] in ("organisation_id", "resource_id")}
+    ids = {c["field"]: set() for c in changes if c["field"] in NAMED}
     for c in changes:
         if c["field"] in ids:
             ids[c["field"]].update(v for v in (c["old"], c["new"]) if v is not None)
     names = {}
-    for field, model in (("organisation_id", Organisation), ("resource_id", Resource)):
+    for field, model in NAMED.items():
         if ids.get(field):
             names[field] = dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids[field]))).all())
     shown = []
