@@ -234,7 +234,7 @@ def init_app(app) -> None:
     app.register_blueprint(sessions_bp)
     app.register_blueprint(lobby_bp)
     app.register_blueprint(calendar_bp)
-    from .garden import bp as garden_bp
+    from .garden.views import bp as garden_bp
     from .garden.commands import garden_cli
     app.register_blueprint(garden_bp)
     app.cli.add_command(garden_cli)

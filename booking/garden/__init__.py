@@ -1,7 +1,5 @@
-"""The garden season round: a season with an application window, allocation, a waiting list."""
+"""The garden season round: a season with an application window, allocation, a waiting list.
 
-from flask import Blueprint
-
-bp = Blueprint("garden", __name__, url_prefix="/garden")
-
-from . import views  # noqa: E402,F401
+The blueprint lives in views.py (imported by web.py), so that importing the models, as
+booking/models.py and the record of changes do, pulls in no views.
+"""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import bp, domain
+from . import domain
 from .. import policy, workflow
 from ..clock import local, now
 from ..database import is_overlap_violation
@@ -22,6 +22,8 @@ from ..sessions.forms import repeat_of
 from ..web import get_or_404, requires
 from .forms import AllocateForm, ApplyForm, SeasonForm, active_plots
 from .models import ApplicationStatus, GardenApplication, GardenSeason
+
+bp = Blueprint("garden", __name__, url_prefix="/garden")
 
 
 def _season_or_404(season_id: int) -> GardenSeason:

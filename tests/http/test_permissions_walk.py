@@ -24,6 +24,7 @@ from booking.clock import now, to_utc
 from booking.calendar import feeds as calendar_feeds
 from booking.calendar.models import FeedKind
 from booking.extensions import db
+from booking.garden.models import GardenApplication, GardenSeason
 from booking.lobby import screens as lobby_screens
 from booking.lobby.models import LobbyScreen
 from booking.models import Closure, Resource, Role, TokenPurpose
@@ -133,6 +134,10 @@ def world(make) -> World:
     db.session.add(screen)
     feed, feed_token = calendar_feeds.issue(db.session, member_a, FeedKind.ORGANISATION,
                                             organisation_id=group_a.id, at=now())
+    season = GardenSeason(name="Saison", starts_on=future_day(weeks=8), ends_on=future_day(weeks=30),
+                          apply_from=future_day(weeks=-2), apply_until=future_day(weeks=2), offer_days=7)
+    application = GardenApplication(season=season, organisation=group_a, applied_by=member_a, note="Beet")
+    db.session.add_all([season, application])
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -155,6 +160,8 @@ def world(make) -> World:
         "screen_id": screen.id,
         "feed_id": feed.id,
         "feed_token": feed_token,
+        "season_id": season.id,
+        "application_id": application.id,
     }
     return World(users, values)
 
