@@ -46,3 +46,27 @@ def test_german_translations_keep_their_placeholders():
         wanted = set(placeholder.findall(ids[-1]))
         for translated in strings:
             assert set(placeholder.findall(translated)) <= wanted | set(placeholder.findall(ids[0])), entry.id
+
+
+# Sources only the house's staff read: their messages need German only. Every other message is
+# partner-facing and is translated into every language the house offers.
+STAFF_ONLY = [
+    "booking/manage/**",
+    "templates/manage/**",
+    "booking/operations/**",
+    "templates/operations/**",
+    "templates/lobby/screens.html",
+    "booking/lobby/forms.py",
+    "templates/notify/undelivered.html",
+    "templates/garden/season_form.html",
+    "templates/garden/_applications.html",
+]
+
+
+def test_every_staff_only_pattern_names_files_that_exist():
+    """A pattern left over after a file moved would quietly make its new place partner-facing."""
+    def files(pattern: str):
+        return ROOT.glob(pattern + "/*" if pattern.endswith("**") else pattern)  # "**" alone matches folders
+
+    stale = [pattern for pattern in STAFF_ONLY if not any(p.is_file() for p in files(pattern))]
+    assert stale == []
