@@ -189,10 +189,16 @@ def waiting_list(season: GardenSeason) -> list[GardenApplication]:
 
 
 def free_plots(session: Session, season: GardenSeason) -> list[Resource]:
-    """Active plots no application of the season holds or is offered."""
+    """Active plots that no application of the season holds or is offered, and that no approved
+    booking takes during the season (a plot's bookings are a year long at most: a bounded scan)."""
     held = sa.select(GardenApplication.plot_id).where(
         GardenApplication.season_id == season.id,
         GardenApplication.status.in_([ApplicationStatus.ALLOCATED, ApplicationStatus.OFFERED]),
         GardenApplication.plot_id.is_not(None))
-    return list(session.scalars(sa.select(Resource).where(
-        Resource.kind == ResourceKind.PLOT, Resource.active, Resource.id.not_in(held)).order_by(Resource.name)))
+    first, last = to_utc(season.starts_on, time(0)), to_utc(season.ends_on + timedelta(days=1), time(0))
+    booked = sa.select(Booking.resource_id).where(
+        Booking.status == Status.APPROVED, Booking.busy_from > first - timedelta(days=367),
+        Booking.busy_from < last, Booking.busy_until > first)
+    plots = session.scalars(sa.select(Resource).where(
+        Resource.kind == ResourceKind.PLOT, Resource.active, Resource.id.not_in(held), Resource.id.not_in(booked)))
+    return sorted(plots, key=lambda r: r.sort_key)
