@@ -109,10 +109,30 @@ def load(session: Session, organisation: Organisation | None, starts_at: datetim
                 used[(kind, month)] = used.get((kind, month), 0) + hours
     open_now = 0
     if organisation.quota_open_requests is not None:
-        open_now = session.scalar(
-            sa.select(sa.func.count()).select_from(Booking)
-            .where(Booking.organisation_id == organisation.id, Booking.status == Status.PENDING,
-                   Booking.bundle_of_id.is_(None), Booking.starts_at > at - LONGEST_BOOKING,
-                   Booking.ends_at > at, Booking.id.not_in(exclude) if exclude else sa.true())
-        ) or 0
+        # A request with its bundled equipment is one, and so is a series with all its dates.
+        pending = (sa.select(sa.func.coalesce(-Booking.series_id, Booking.id).label("request"))
+                   .where(Booking.organisation_id == organisation.id, Booking.status == Status.PENDING,
+                          Booking.bundle_of_id.is_(None), Booking.starts_at > at - LONGEST_BOOKING,
+                          Booking.ends_at > at, Booking.id.not_in(exclude) if exclude else sa.true())
+                   .distinct().subquery())
+        open_now = session.scalar(sa.select(sa.func.count()).select_from(pending)) or 0
     return Quota(hours=caps, used=used, open_requests=organisation.quota_open_requests, open_now=open_now)
+
+
+def judge_series(planned, quota: Quota | None, resource: Resource) -> None:
+    """Add the quota's reasons to a series' dates, counting the hours of the dates before each
+    one that would be sent; the series counts as one open request."""
+    from dataclasses import replace
+
+    from .rules import Ask, Part, quota_reasons
+
+    if quota is None:
+        return
+    used = dict(quota.used)
+    for p in planned:
+        ask = Ask((Part(resource),), p.occurrence.starts_at, p.occurrence.ends_at)
+        reasons = quota_reasons(ask, replace(quota, used=used))
+        p.verdict.reasons += reasons
+        if p.verdict.ok and resource.kind in quota.hours:
+            for month, hours in hours_by_month(ask.starts_at, ask.ends_at).items():
+                used[(resource.kind, month)] = used.get((resource.kind, month), 0) + hours

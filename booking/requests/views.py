@@ -68,7 +68,7 @@ def partner_limits(quota: quotas.Quota | None = None) -> Limits:
                   horizon=timedelta(days=current_app.config["HORIZON_DAYS"]), quota=quota)
 
 
-def quota_for(form, ask: Ask, at: datetime) -> quotas.Quota | None:
+def quota_for(form, starts_at: datetime, ends_at: datetime, at: datetime) -> quotas.Quota | None:
     """The quotas of the group the request is for (a manager's: the group chosen, once chosen);
     a submission counts under the group's lock."""
     if is_manager():
@@ -76,8 +76,7 @@ def quota_for(form, ask: Ask, at: datetime) -> quotas.Quota | None:
         organisation = db.session.get(Organisation, chosen.data) if chosen is not None and chosen.data else None
     else:
         organisation = current_user.organisation
-    return quotas.load(db.session, organisation, ask.starts_at, ask.ends_at, at=at,
-                       lock=request.method == "POST")
+    return quotas.load(db.session, organisation, starts_at, ends_at, at=at, lock=request.method == "POST")
 
 
 def active_resources() -> list[Resource]:
@@ -156,7 +155,7 @@ def evaluate(form, resources: list[Resource], with_alternatives: bool = True) ->
     if answer.ask is None:
         return answer
     at = now()
-    answer.quota = quota_for(form, answer.ask, at)
+    answer.quota = quota_for(form, answer.ask.starts_at, answer.ask.ends_at, at)
     limits = partner_limits(answer.quota)
     answer.verdict = check(db.session, answer.ask, at, limits)
     codes = {r.code for r in answer.verdict.reasons}
@@ -416,6 +415,10 @@ def _series_step(form, resources: list[Resource]):
         field_name = {"until": "repeat_until", "count": "repeat_count"}.get(refusal.field, refusal.field)
         form[field_name].errors = [*form[field_name].errors, str(refusal.message)]
         return _form_page(form, answer, 422)
+    dated = [p for p in planned if p.verdict is not None]
+    if dated:  # the group's quotas, counted date by date: the series is one open request
+        quota = quota_for(form, dated[0].occurrence.starts_at, dated[-1].occurrence.ends_at, now())
+        quotas.judge_series(dated, quota, lead)
     context = dict(planned=planned)
     if "send" not in request.form:
         return _form_page(form, answer, 200, **context)

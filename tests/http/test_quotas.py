@@ -2,6 +2,8 @@
 
 import pytest
 
+from datetime import timedelta
+
 from booking.extensions import db
 from booking.models import Booking, ChangeRecord, Organisation, Role, Status
 from tests.conftest import count_rows, future_day
@@ -101,3 +103,44 @@ def test_manager_sets_quotas_in_the_group_form_empty_means_none(client, auth, ma
         assert f'value="{bad}"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Organisation, group.id).quota_room_hours == 10
+
+
+def test_a_series_counts_its_dates_against_the_monthly_hours(client, auth, make, room):
+    """Two-hour dates twice a week against six hours a month: the dates past the quota are refused."""
+    from datetime import timedelta
+    from html import unescape
+
+    group = make.organisation("Kurs", quota_room_hours=6)
+    auth.login(make.user(Role.PARTNER, group, language="en"))
+    first = future_day(weekday=1, weeks=6).replace(day=1)  # a month that begins after the notice
+    first = first + timedelta(days=(1 - first.weekday()) % 7)  # the month's first Tuesday
+    data = {"resource_id": str(room.id), "date": first.isoformat(), "start": "17:00", "end": "19:00",
+            "title": "Kurs", "attendees": "5", "repeat": "weekly", "every": "1", "weekdays": ["1"],
+            "repeat_count": "4"}
+    html = unescape(client.post("/requests/new", data=data, headers={"Accept-Language": "en"}).get_data(as_text=True))
+    fourth = first + timedelta(days=21)
+    assert f'value="{(first + timedelta(days=14)).isoformat()}" checked' in html
+    assert f'value="{fourth.isoformat()}" checked' not in html
+    assert "Your group can book rooms for 6 hours a month" in html
+    response = client.post("/requests/new", data={**data, "send": "1", "dates": [fourth.isoformat(), first.isoformat(),
+                                                                                (first + timedelta(days=7)).isoformat(),
+                                                                                (first + timedelta(days=14)).isoformat()]})
+    assert response.status_code == 422
+    assert count_rows(Booking) == 0
+
+
+def test_a_series_is_one_open_request(client, auth, make, room):
+    from booking import quotas
+    from booking.clock import now
+    group = make.organisation("Kurs", quota_open_requests=2)
+    series_member = make.user(Role.PARTNER, group)
+    from booking.models import Series
+    from datetime import time
+    series = Series(organisation=group, requested_by=series_member, resource=room, title="K", weekdays="1",
+                    first_day=future_day(weeks=3), start=time(17), end=time(19))
+    db.session.add(series)
+    for weeks in (3, 4, 5):
+        make.booking(room, group, day=future_day(weeks=weeks), series=series)
+    make.booking(room, group, day=future_day(weeks=6))
+    quota = quotas.load(db.session, group, now(), now() + timedelta(days=1), at=now())
+    assert quota.open_now == 2
