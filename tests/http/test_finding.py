@@ -129,3 +129,30 @@ def test_record_of_changes_filters_by_kind_person_dates_and_text(client, manager
         assert response.status_code == 422, bad
         assert "field-error" in response.get_data(as_text=True)
     assert count_rows(ChangeRecord) > 0
+
+
+def queries(counted) -> int:
+    """Statements that read, without SQLite's BEGIN (sent or not as the test's own session left it)."""
+    return sum(1 for s in counted.statements if s.strip().upper() != "BEGIN")
+
+
+def test_filtered_lists_need_the_same_number_of_queries_for_few_or_many_rows(client, manager, make):
+    from tests.http.querycount import count_queries
+
+    room = make.resource("Seminarraum 1")
+    group = make.organisation("Chor")
+    make.booking(room, group, day=future_day(weeks=2))
+    urls = [f"/manage/queue?organisation={group.id}&kind=room", "/manage/users/?q=e", "/manage/organisations/?q=e",
+            "/manage/changes?subject=organisation"]
+    few = {}
+    for url in urls:
+        with count_queries() as counted:
+            assert client.get(url).status_code == 200
+        few[url] = queries(counted)
+    for weeks in range(3, 23):
+        make.booking(room, group, day=future_day(weeks=weeks))
+        make.user(Role.PARTNER, make.organisation(f"Verein {weeks}"), name=f"Erna {weeks}")
+    for url in urls:
+        with count_queries() as counted:
+            assert client.get(url).status_code == 200
+        assert queries(counted) == few[url], url
