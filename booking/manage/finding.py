@@ -33,7 +33,6 @@ class FilterForm(SubForm):
     def __init__(self, **kwargs):
         args = MultiDict((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "size"))
         super().__init__(formdata=args, **kwargs)
-        self.sent = any(v for v in args.values())
 
     def query_args(self) -> dict[str, str]:
         """The filters as sent, to keep them in the page links."""

@@ -68,7 +68,7 @@ def _filtered(form: QueueFilterForm, only: frozenset[int] | None):
         query = query.where(Booking.resource_id == form.resource.data)
     if form.kind.data:
         query = query.where(Booking.resource_id.in_(sa.select(Resource.id).where(Resource.kind == form.kind.data)))
-    if form.organisation.data:
+    if form.organisation is not None and form.organisation.data:
         query = query.where(Booking.organisation_id == form.organisation.data)
     return query
 
@@ -83,7 +83,7 @@ def _series_shown(form: QueueFilterForm, only: frozenset[int] | None) -> list:
         if (only is None or s.resource_id in only)
         and (not form.resource.data or s.resource_id == form.resource.data)
         and (kinds is None or s.resource.kind in kinds)
-        and (not form.organisation.data or s.organisation_id == form.organisation.data)
+        and (form.organisation is None or not form.organisation.data or s.organisation_id == form.organisation.data)
     ]
 
 

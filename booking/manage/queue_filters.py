@@ -42,8 +42,12 @@ class QueueFilterForm(FilterForm):
             resources = resources.where(Resource.id.in_(only))
         self.resource.choices = id_choices(db.session.scalars(resources), _l("All resources"))
         self.kind.choices = [("", _l("All kinds"))] + [(k.value, labels.RESOURCE_KIND[k]) for k in ResourceKind]
-        groups = db.session.scalars(sa.select(Organisation).order_by(Organisation.name))
-        self.organisation.choices = id_choices(groups, _l("All groups"))
+        if only is None:
+            groups = db.session.scalars(sa.select(Organisation).order_by(Organisation.name))
+            self.organisation.choices = id_choices(groups, _l("All groups"))
+        else:
+            # An approver reads the groups of the requests they decide, not the house's list of groups.
+            del self.organisation  # leaves self.organisation None
         self.status.choices = [(s.value, labels.STATUS[s]) for s in Status]
         # A manager who is also named approver of some resources may narrow the queue to them.
         self.offers_mine = only is None and bool(policy.approved_resource_ids(viewer))

@@ -34,7 +34,8 @@ def house(make):
             "plot_request": plot_request, "room_request": room_request}
 
 
-def test_approver_sees_only_their_resources_requests(client, auth, house):
+def test_approver_sees_only_their_resources_requests(client, auth, make, house):
+    make.organisation("Unbeteiligt")
     auth.login(house["coordinator"])
     response = client.get("/manage/queue")
     assert response.status_code == 200
@@ -42,6 +43,7 @@ def test_approver_sees_only_their_resources_requests(client, auth, house):
     assert f'id="request-{house["plot_request"].id}"' in html
     assert f'id="request-{house["room_request"].id}"' not in html and "Probe Chor" not in html
     assert "Seminarraum 1" not in html  # not even among the filter's resources
+    assert "Unbeteiligt" not in html and 'name="organisation"' not in html  # nor the house's list of groups
     # Asking for another resource by its filter is refused, not answered with its requests.
     assert client.get(f"/manage/queue?resource={house['room'].id}").status_code == 422
     # The request's own page is open to them; the link in the menu is there.
