@@ -17,16 +17,22 @@ from sqlalchemy.orm import Session
 from .clock import now
 from .models import ChangeRecord, Closure, Organisation, Resource, User  # first: it loads the desk's models
 from .desk.models import EquipmentLoan, Key, KeyLoan, OutOfService  # noqa: I001
+from .garden.models import GardenApplication, GardenSeason  # noqa: I001
 
 SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure",
                              Key: "key", KeyLoan: "key_loan", EquipmentLoan: "equipment_loan",
-                             OutOfService: "out_of_service"}
+                             OutOfService: "out_of_service", GardenSeason: "garden_season",
+                             GardenApplication: "garden_application"}
 from .decisions.models import Offer  # noqa: E402  (counter-offers are recorded too)
 
 SUBJECTS[Offer] = "offer"
 # Never written into the record; a password change is noted without its value.
 SECRET = {"password_hash"}
 SKIPPED = {"id", "session_version", "created_at", "created_by_id"}
+# Lists of accounts kept with a row (a resource's approvers): recorded by name, like a column.
+COLLECTIONS: dict[type, dict[str, object]] = {
+    Resource: {"approvers": lambda user: f"{user.name} <{user.email}>"},
+}
 
 
 def act_as(session: Session, user: User | None) -> None:
@@ -83,6 +89,13 @@ def _changes(obj, *, everything: bool) -> list[dict]:
         if not everything and _plain(old) == _plain(new):
             continue
         changes.append({"field": key, "old": None if everything else _plain(old), "new": _plain(new)})
+    for key, show in COLLECTIONS.get(type(obj), {}).items():
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = ", ".join(sorted(show(x) for x in (*history.unchanged, *history.deleted))) or None
+        new = ", ".join(sorted(show(x) for x in (*history.unchanged, *history.added))) or None
+        changes.append({"field": key, "old": None if everything else old, "new": new})
     return changes
 
 
@@ -93,7 +106,8 @@ def _after_flush(session: Session, _context) -> None:
             subject = SUBJECTS.get(type(obj))
             if subject is None:
                 continue
-            if action == "changed" and not session.is_modified(obj, include_collections=False):
+            collections = type(obj) in COLLECTIONS
+            if action == "changed" and not session.is_modified(obj, include_collections=collections):
                 continue
             changes = [] if action == "deleted" else _changes(obj, everything=action == "created")
             if action == "changed" and not changes:

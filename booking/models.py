@@ -110,6 +110,12 @@ class Organisation(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Quotas (None: none). Hours booked per calendar month, per kind of resource, and requests
+    # waiting for a decision at once. They hold for the group's own requests, not the manager's.
+    quota_room_hours: Mapped[int | None] = mapped_column()
+    quota_plot_hours: Mapped[int | None] = mapped_column()
+    quota_equipment_hours: Mapped[int | None] = mapped_column()
+    quota_open_requests: Mapped[int | None] = mapped_column()
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -137,6 +143,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    # The resources whose requests this account decides, besides the house's managers.
+    approves: Mapped[list[Resource]] = relationship(secondary="resource_approver", back_populates="approvers")
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -177,6 +185,17 @@ class User(UserMixin, db.Model):
 sa.Index("ix_user_account_email_lower", sa.func.lower(User.email), unique=True)
 
 
+# Accounts that decide one resource's requests besides the house's managers (the garden group's
+# coordinator for the plots, the kitchen team for the teaching kitchen).
+resource_approver = sa.Table(
+    "resource_approver",
+    db.Model.metadata,
+    sa.Column("resource_id", sa.ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_resource_approver_user", "user_id"),
+)
+
+
 # The longest a room or equipment is booked (25 hours on the day the clocks go back); a booking
 # longer than this is "multi_day" (a garden plot's season).
 LONGEST_DAY = timedelta(hours=25)
@@ -215,6 +234,9 @@ class Resource(db.Model):
     # The front desk may release a booking nobody checked in for this many minutes after its
     # start (the slot goes free for a walk-in); None: never.
     release_after_minutes: Mapped[int | None] = mapped_column()
+
+    approvers: Mapped[list[User]] = relationship(secondary=resource_approver, order_by="User.name",
+                                                 back_populates="approves")
 
     @property
     def exclusive(self) -> bool:
@@ -482,6 +504,11 @@ class ChangeRecord(db.Model):
     """One change to an account, a resource, an organisation or a closure: who, when, what."""
 
     __tablename__ = "change_record"
+    __table_args__ = (
+        # The record filtered by who made the changes, or by what was changed, newest first.
+        sa.Index("ix_change_record_actor_at", "actor_id", "at"),
+        sa.Index("ix_change_record_subject_at", "subject", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
@@ -502,3 +529,4 @@ from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar f
 from .privacy import models as _privacy_models  # noqa: E402,F401  (the latest login per account)
 from .decisions import models as _decisions_models  # noqa: E402,F401  (counter-offers)
 from .desk import models as _desk_models  # noqa: E402,F401  (walk-ins, keys, lent equipment)
+from .garden import models as _garden_models  # noqa: E402,F401  (garden seasons and applications)

@@ -28,6 +28,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "lobby.manage": MANAGERS,
     # The counter: walk-in bookings, check-in, keys and equipment out and back, the day's end.
     "desk.work": STAFF,
+    "garden.view": frozenset({Role.PARTNER}) | MANAGERS,
+    "garden.apply": frozenset({Role.PARTNER}),
+    "garden.manage": MANAGERS,
 }
 
 
@@ -40,7 +43,10 @@ def sees_details(user: User, booking: Booking) -> bool:
     """Organisation, title, note and contact: staff and the booking's own organisation only."""
     if user.role in STAFF:
         return True
-    return user.role == Role.PARTNER and user.organisation_id == booking.organisation_id
+    if user.role == Role.PARTNER and user.organisation_id == booking.organisation_id:
+        return True
+    # A resource's approvers read the requests they decide.
+    return booking.resource_id in approved_resource_ids(user)
 
 
 def sees_contact(user: User, booking: Booking) -> bool:
@@ -52,9 +58,39 @@ def can_view_request(user: User, booking: Booking) -> bool:
     return sees_details(user, booking)
 
 
+def approved_resource_ids(user: User) -> frozenset[int]:
+    """The resources this account decides as a named approver (none for a visitor)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(r.id for r in user.approves)
+
+
+def can_view_queue(user: User) -> bool:
+    """The queue: the house's managers see every request, a resource's approvers that resource's."""
+    return allowed(user, "queue.view") or bool(approved_resource_ids(user))
+
+
+def can_decide_resources(user: User, resource_ids) -> bool:
+    """Managers decide for every resource; an approver only when every resource is theirs."""
+    if allowed(user, "booking.decide"):
+        return True
+    mine = approved_resource_ids(user)
+    ids = set(resource_ids)
+    return bool(ids) and ids <= mine
+
+
 def can_decide(user: User, booking: Booking) -> bool:
-    """May this user approve, reject, change or counter-offer this booking?"""
-    return allowed(user, "booking.decide")
+    """May this user approve, reject, change or counter-offer this booking?
+
+    The house's managers decide every booking; a resource's named approvers the bookings of that
+    resource, and a request bundled with equipment only if they approve for all of it.
+    """
+    return can_decide_resources(user, [part.resource_id for part in booking.parts])
+
+
+def can_decide_series(user: User, series) -> bool:
+    """A series is all of one resource: its approvers and the managers decide its dates."""
+    return can_decide_resources(user, [series.resource_id])
 
 
 def can_withdraw(user: User, booking: Booking, at: datetime) -> bool:
@@ -72,6 +108,13 @@ def can_change_series(user: User, series) -> bool:
     if user.role in MANAGERS:
         return True
     return user.role == Role.PARTNER and user.organisation_id == series.organisation_id
+
+
+def can_see_application(user: User, application) -> bool:
+    """A garden application: the group's own members and the house's managers (others: 404)."""
+    if allowed(user, "garden.manage"):
+        return True
+    return user.role == Role.PARTNER and user.organisation_id == application.organisation_id
 
 
 def assignable_roles(user: User) -> list[Role]:

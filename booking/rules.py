@@ -26,9 +26,11 @@ from flask_babel.speaklater import LazyString
 from . import i18n
 from .clock import HOUSE_TZ, local
 from .content import translated
+from .i18n import month_year
 from .lazytext import LazyText
 from .lazytext import lazy_gettext as _l
 from .models import Booking, Closure, Resource, ResourceKind, Status
+from .quotas import hours_by_month
 
 # Hard limits, for everyone: a room or equipment for one day (25 hours on the day the clocks
 # go back), a plot for a year. Overlap queries rely on them as a bound on a booking's length.
@@ -47,6 +49,7 @@ class Limits:
 
     notice: timedelta = timedelta(hours=48)
     horizon: timedelta = timedelta(days=180)
+    quota: object | None = None  # the group's quotas.Quota, where it has any
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,41 @@ def partner_reasons(ask: Ask, at: datetime, limits: Limits) -> list[Reason]:
                 "%(name)s can be booked for %(num)d hour at a time.",
                 "%(name)s can be booked for %(num)d hours at a time.", r.max_hours, name=_name(r),
             )), overridable=True))
+    if limits.quota is not None:
+        reasons += quota_reasons(ask, limits.quota)
+    return reasons
+
+
+QUOTA_MESSAGES = {
+    ResourceKind.ROOM: lambda **v: gettext(
+        "Your group can book rooms for %(n)s hours a month. %(left)s hours are left in %(month)s.", **v),
+    ResourceKind.PLOT: lambda **v: gettext(
+        "Your group can book garden plots for %(n)s hours a month. %(left)s hours are left in %(month)s.", **v),
+    ResourceKind.EQUIPMENT: lambda **v: gettext(
+        "Your group can book equipment for %(n)s hours a month. %(left)s hours are left in %(month)s.", **v),
+}
+
+
+def quota_reasons(ask: Ask, quota) -> list[Reason]:
+    """The group's quotas: requests open at once, and hours a month per kind of resource."""
+    reasons: list[Reason] = []
+    if quota.open_requests is not None and quota.open_now >= quota.open_requests:
+        reasons.append(Reason("quota_open", "date", _l(
+            "Your group can have %(n)s open requests at once. Please wait for an answer, or withdraw one.",
+            n=quota.open_requests), overridable=True))
+    asked: dict[tuple[ResourceKind, date], float] = {}
+    for part in ask.parts:
+        kind = part.resource.kind
+        if kind in quota.hours:
+            for month, hours in hours_by_month(ask.starts_at, ask.ends_at).items():
+                asked[(kind, month)] = asked.get((kind, month), 0) + hours
+    for (kind, month), hours in sorted(asked.items(), key=lambda item: (item[0][1], item[0][0].value)):
+        cap, used = quota.hours[kind], quota.used.get((kind, month), 0)
+        if used + hours > cap + 1e-9:
+            left = max(cap - used, 0)
+            reasons.append(Reason("quota_hours", "end", _later(
+                lambda kind=kind, cap=cap, left=left, month=month: QUOTA_MESSAGES[kind](
+                    n=cap, left=f"{left:g}", month=month_year(month))), overridable=True))
     return reasons
 
 

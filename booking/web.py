@@ -239,6 +239,10 @@ def init_app(app) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(desk_bp)
+    from .garden.views import bp as garden_bp
+    from .garden.commands import garden_cli
+    app.register_blueprint(garden_bp)
+    app.cli.add_command(garden_cli)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)

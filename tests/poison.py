@@ -193,6 +193,29 @@ def screens_feeds_and_messages(member: User, booking: Booking, manager: User) ->
     }
 
 
+def garden_round(group_a, group_b, member_a, member_b, plot, manager) -> dict[str, list]:
+    """Two garden seasons: one after its window (A waiting, B offered a plot), one in its window
+    (A holding a plot): the ids their routes take (flushed, not committed)."""
+    from booking.clock import today
+    from booking.garden.models import ApplicationStatus, GardenApplication, GardenSeason
+
+    day = today()
+    closed = GardenSeason(name="Saison 1", starts_on=day + timedelta(days=20), ends_on=day + timedelta(days=200),
+                          apply_from=day - timedelta(days=30), apply_until=day - timedelta(days=1),
+                          offer_days=7, created_by_id=manager.id)
+    open_ = GardenSeason(name="Saison 2", starts_on=day + timedelta(days=40), ends_on=day + timedelta(days=220),
+                         apply_from=day - timedelta(days=1), apply_until=day + timedelta(days=10), offer_days=7,
+                         created_by_id=manager.id)
+    waiting = GardenApplication(season=closed, organisation=group_a, applied_by=member_a, wish=plot, note="Tomaten")
+    offered = GardenApplication(season=closed, organisation=group_b, applied_by=member_b, note="Bohnen",
+                                status=ApplicationStatus.OFFERED, plot=plot, offer_until=now() + timedelta(days=3))
+    holding = GardenApplication(season=open_, organisation=group_a, applied_by=member_a, note="Kräuter",
+                                status=ApplicationStatus.ALLOCATED, plot=plot)
+    db.session.add_all([closed, open_, waiting, offered, holding])
+    db.session.flush()
+    return {"season_id": [closed.id, open_.id], "application_id": [waiting.id, offered.id, holding.id]}
+
+
 def build_world(make) -> dict:
     """Two groups (and an inactive one), every role, every kind of resource and every status."""
     group_a = make.organisation("Verein A")
@@ -246,6 +269,7 @@ def build_world(make) -> dict:
                   ends_at=to_utc(day, time(18)), message="Bitte nachmittags", made_by=manager,
                   expires_at=now() + timedelta(days=3))
     db.session.add(offer)
+    newer.update(garden_round(group_a, group_b, member_a, member_b, plot, manager))
     db.session.commit()
     desk_values = desk_world(make, group_a, room, beamer, member_a, desk)
     return {

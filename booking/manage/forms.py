@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from wtforms import (
     BooleanField,
     EmailField,
@@ -12,6 +13,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
@@ -42,6 +44,9 @@ MAX_UNITS = 10_000
 MAX_DESCRIPTION = 2_000
 # A partner group's longest booking: up to a year, for garden plots.
 MAX_HOURS = 366 * 24
+# Quotas: a month has at most 744 hours, a plot many of them; a group rarely waits for 1000 answers.
+MAX_QUOTA_HOURS = 31 * 24 * 100
+MAX_OPEN_REQUESTS = 1000
 
 LANGUAGE_CHOICES = [
     SelectChoice("de", "Deutsch", render_kw={"lang": "de"}),
@@ -164,6 +169,8 @@ class ResourceForm(SentOnce, EditingForm):
             "Please enter a number of minutes from %(min)s to %(max)s, or leave the field empty."))],
     )
 
+    approver_ids = SelectMultipleField(_l("Approvers"), coerce=int, validate_choice=True)
+
     def __init__(self, *args, editing: Resource | None = None, **kwargs):
         super().__init__(*args, editing=editing, **kwargs)
         if editing is not None and not self.is_submitted():
@@ -171,6 +178,22 @@ class ResourceForm(SentOnce, EditingForm):
         # A room or plot counts as one unit; an empty field says so better than "1".
         if editing is not None and editing.kind != ResourceKind.EQUIPMENT and not self.is_submitted():
             self.quantity.data = None
+        # Approvers: active partner and desk accounts (managers decide everything anyway); an
+        # account already named stays offered, so that it can be taken off.
+        named = {u.id for u in editing.approvers} if editing is not None else set()
+        offered = sa.and_(User.active, User.role.in_([Role.PARTNER, Role.DESK]))
+        if named:
+            offered = sa.or_(offered, User.id.in_(named))
+        people = db.session.scalars(sa.select(User).options(joinedload(User.organisation))
+                                    .where(offered).order_by(User.name, User.id))
+        self.approver_ids.choices = [
+            (u.id, f"{u.name} ({u.organisation.name})" if u.organisation else f"{u.name} ({labels.ROLE[u.role]})")
+            for u in people
+        ]
+        if not self.is_submitted():
+            self.approver_ids.data = sorted(named)
+        elif self.approver_ids.data is None:
+            self.approver_ids.data = []
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -195,6 +218,9 @@ class ResourceForm(SentOnce, EditingForm):
         resource.max_hours = self.max_hours.data
         set_translations(resource, typed(self.translated.form))
         resource.release_after_minutes = None if plot else self.release_after_minutes.data
+        chosen = set(self.approver_ids.data or [])
+        if chosen != {u.id for u in resource.approvers}:
+            resource.approvers = list(db.session.scalars(sa.select(User).where(User.id.in_(chosen)))) if chosen else []
 
 
 class ConfirmField(HiddenField):
@@ -232,6 +258,15 @@ class OrganisationForm(SentOnce, EditingForm):
     )
     email = EmailField(_l("E-mail"), filters=[strip], validators=[Optional(), Length(max=254), Email()])
     phone = TelField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+    # Quotas: empty means none.
+    quota_room_hours = IntegerField(_l("Hours of rooms a month"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_QUOTA_HOURS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
+    quota_plot_hours = IntegerField(_l("Hours of garden plots a month"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_QUOTA_HOURS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
+    quota_equipment_hours = IntegerField(_l("Hours of equipment a month"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_QUOTA_HOURS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
+    quota_open_requests = IntegerField(_l("Open requests at once"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_OPEN_REQUESTS, message=_l("Please enter a number from %(min)s to %(max)s, or leave the field empty."))])
 
     def apply_to(self, organisation: Organisation) -> None:
         organisation.name = self.name.data
@@ -239,6 +274,10 @@ class OrganisationForm(SentOnce, EditingForm):
         organisation.contact_name = self.contact_name.data or ""
         organisation.email = self.email.data or ""
         organisation.phone = self.phone.data or ""
+        organisation.quota_room_hours = self.quota_room_hours.data
+        organisation.quota_plot_hours = self.quota_plot_hours.data
+        organisation.quota_equipment_hours = self.quota_equipment_hours.data
+        organisation.quota_open_requests = self.quota_open_requests.data
 
 
 class OrganisationEditForm(OrganisationForm):

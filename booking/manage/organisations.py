@@ -13,6 +13,7 @@ from ..web import get_or_404, requires
 from ..sessions.forms import answer as answer_once
 from ..sessions.forms import repeat_of
 from .confirming import unconfirmed
+from .finding import PAGE_SIZE, FilterForm, Page, contains, paged, search_field
 from .forms import OrganisationEditForm, OrganisationForm, commit_or_mark_taken
 
 
@@ -23,14 +24,27 @@ def _form_page(form, organisation=None, status=None, **context):
         "manage/organisation_form.html", form=form, organisation=organisation, **context), status
 
 
+class OrganisationFilterForm(FilterForm):
+    q = search_field()
+
+
 @bp.get("/organisations/")
 @requires("organisation.manage")
 def organisations():
-    """List the groups that use the house, active ones first."""
-    rows = db.session.scalars(
-        sa.select(Organisation).order_by(Organisation.active.desc(), Organisation.name)
-    ).all()
-    return render_template("manage/organisations.html", organisations=rows)
+    """List the groups that use the house, active ones first, a page at a time; found by name,
+    contact person or e-mail address."""
+    filters = OrganisationFilterForm()
+    query = sa.select(Organisation)
+    if filters.validate():
+        if filters.q.data:
+            query = query.where(sa.or_(*(contains(c, filters.q.data) for c in
+                                         (Organisation.name, Organisation.contact_name, Organisation.email))))
+        rows, page = paged(query, (Organisation.active.desc(), Organisation.name, Organisation.id))
+        status = 200
+    else:
+        rows, page, status = [], Page(1, PAGE_SIZE, 0), 422
+    return render_template("manage/organisations.html", organisations=rows, filters=filters, page=page,
+                           query_args=filters.query_args()), status
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])

@@ -5,31 +5,37 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import bp
-from .. import workflow
+from .. import policy, workflow
 from ..availability import check_many, overlapping
 from ..clock import now
 from ..database import is_overlap_violation
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import LONGEST_DAY, Booking, Status
-from ..web import get_or_404, is_htmx, render, requires
+from ..models import LONGEST_DAY, Booking, Resource, Status
+from ..web import get_or_404, is_htmx, render
+from .finding import PAGE_SIZE, Page, day_after, day_start, paged
 from .forms import RejectForm
+from .queue_filters import QueueFilterForm, visible_resources
 from .series import series_to_decide
 
 
 def _pending_query():
     """Single pending requests still to come; bundled items are shown with the request they
     belong to, and the dates of a series on the series' own card and page."""
+    return _to_come(Status.PENDING)
+
+
+def _to_come(status: Status):
     at = now()
     return sa.select(Booking).where(
         # Still to come, looked up without reading the years of past requests (see overlapping).
-        overlapping(at, at + LONGEST_DAY, Status.PENDING) | sa.and_(Booking.status == Status.PENDING,
-                                                                     Booking.starts_at >= at + LONGEST_DAY),
+        overlapping(at, at + LONGEST_DAY, status) | sa.and_(Booking.status == status,
+                                                            Booking.starts_at >= at + LONGEST_DAY),
         Booking.bundle_of_id.is_(None),
         Booking.series_id.is_(None),
     )
@@ -44,10 +50,50 @@ def _with_details(query):
     )
 
 
+def _filtered(form: QueueFilterForm, only: frozenset[int] | None):
+    """The requests the filters name: from the first day asked for (else still to come), of the
+    status asked for (else pending), of the resources the viewer decides."""
+    status = form.status.data or Status.PENDING
+    if form.date_from.data:
+        query = sa.select(Booking).where(
+            Booking.status == status, Booking.starts_at >= day_start(form.date_from.data),
+            Booking.bundle_of_id.is_(None), Booking.series_id.is_(None))
+    else:
+        query = _to_come(status)
+    if form.date_to.data:
+        query = query.where(Booking.starts_at < day_after(form.date_to.data))
+    if only is not None:
+        query = query.where(Booking.resource_id.in_(only))
+    if form.resource.data:
+        query = query.where(Booking.resource_id == form.resource.data)
+    if form.kind.data:
+        query = query.where(Booking.resource_id.in_(sa.select(Resource.id).where(Resource.kind == form.kind.data)))
+    if form.organisation is not None and form.organisation.data:
+        query = query.where(Booking.organisation_id == form.organisation.data)
+    return query
+
+
+def _series_shown(form: QueueFilterForm, only: frozenset[int] | None) -> list:
+    """The series cards, narrowed like the single requests (they are pending and to come)."""
+    if form.status.data not in (None, Status.PENDING) or form.date_from.data or form.date_to.data:
+        return []
+    kinds = {form.kind.data} if form.kind.data else None
+    return [
+        s for s in series_to_decide()
+        if (only is None or s.resource_id in only)
+        and (not form.resource.data or s.resource_id == form.resource.data)
+        and (kinds is None or s.resource.kind in kinds)
+        and (form.organisation is None or not form.organisation.data or s.organisation_id == form.organisation.data)
+    ]
+
+
 @bp.get("/queue")
-@requires("queue.view")
+@login_required
 def queue():
-    """List pending requests, soonest first, each with what it clashes or competes with."""
+    """List pending requests, soonest first, each with what it clashes or competes with; a
+    resource's approvers see that resource's requests only."""
+    if not policy.can_view_queue(current_user):
+        abort(403)
     return _queue_page()
 
 
@@ -55,26 +101,28 @@ def _queue_page(status: int = 200, errors: dict | None = None, reject_forms: dic
                 refused: Booking | None = None, refusal: str | None = None):
     """The queue page: the series to decide as one card each, then the single requests, a page at
     a time; after a refused decision without htmx, with that row's message (and form)."""
-    size = request.args.get("size", type=int) or 0
-    page_size = min(max(size, 1), 200) if size else 50
-    page = max(request.args.get("page", 1, type=int), 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(_pending_query().subquery()))
-    bookings = db.session.scalars(
-        _with_details(_pending_query())
-        .order_by(Booking.starts_at, Booking.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
+    only = visible_resources(current_user)
+    filters = QueueFilterForm(viewer=current_user, only=only)
+    if filters.validate():
+        if filters.mine is not None and filters.mine.data:
+            only = policy.approved_resource_ids(current_user)
+        bookings, page = paged(_with_details(_filtered(filters, only)), (Booking.starts_at, Booking.id))
+        series_list = _series_shown(filters, only)
+    else:
+        status = 422
+        bookings, page, series_list = [], Page(1, PAGE_SIZE, 0), []
     return render(
         "manage/queue.html",
         "partials/_queue_list.html",
         status=status,
-        series_list=series_to_decide(),
+        filters=filters,
+        series_list=series_list,
         bookings=bookings,
         reports=check_many(db.session, bookings, now()),
-        total=total,
-        page=page,
-        pages=max(1, -(-total // page_size)),
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
+        query_args=filters.query_args(),
         form=EmptyForm(),
         errors=errors or {},
         reject_forms=reject_forms or {},
@@ -126,11 +174,22 @@ def _respond(booking: Booking, status: int = 200, error: str | None = None, reje
     return html, status, {"Vary": "HX-Request"}
 
 
+def decidable(booking_id: int) -> Booking:
+    """The booking, if this account may decide it: 403 for those who decide nothing (whatever the
+    number), 404 for a number never used, 403 for an approver of other resources."""
+    if not policy.can_view_queue(current_user):
+        abort(403)
+    booking = get_or_404(Booking, booking_id)
+    if not policy.can_decide(current_user, booking):
+        abort(403)
+    return booking
+
+
 @bp.post("/bookings/<int:booking_id>/approve")
-@requires("booking.decide")
+@login_required
 def approve(booking_id: int):
     """Approve a request, unless an approved booking already holds the slot (409)."""
-    booking = get_or_404(Booking, booking_id)
+    booking = decidable(booking_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -151,10 +210,10 @@ def approve(booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/reject")
-@requires("booking.decide")
+@login_required
 def reject(booking_id: int):
     """Reject a request with a reason the group will read."""
-    booking = get_or_404(Booking, booking_id)
+    booking = decidable(booking_id)
     form = RejectForm()
     if not form.validate_on_submit():
         return _respond(booking, 422, reject_form=form)

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectMultipleField
 from wtforms.validators import DataRequired
 
 from . import bp
+from .. import policy
 from .. import series as serieswork
 from .. import workflow
 from ..availability import check_many
@@ -22,7 +23,6 @@ from ..extensions import db
 from ..forms import Form
 from ..lazytext import lazy_gettext as _l
 from ..models import Booking, Series, Status
-from ..web import requires
 from .forms import RejectForm
 
 class ApproveDatesForm(Form):
@@ -104,11 +104,22 @@ def _page(series: Series, status: int = 200, form: ApproveDatesForm | None = Non
     return html, status
 
 
+def _decidable(series_id: int) -> Series:
+    """The series, if this account may decide it: 403 for those who decide nothing (whatever the
+    number), 404 for a number never used, 403 for an approver of another resource."""
+    if not policy.can_view_queue(current_user):
+        abort(403)
+    series = _load(series_id)
+    if not policy.can_decide_series(current_user, series):
+        abort(403)
+    return series
+
+
 @bp.get("/series/<int:series_id>")
-@requires("booking.decide")
+@login_required
 def series(series_id: int):
     """Show every date of a series, with what the rules say to each pending one."""
-    return _page(_load(series_id))
+    return _page(_decidable(series_id))
 
 
 def _refused(series_id: int, form: ApproveDatesForm, message: str):
@@ -118,10 +129,10 @@ def _refused(series_id: int, form: ApproveDatesForm, message: str):
 
 
 @bp.post("/series/<int:series_id>/approve")
-@requires("booking.decide")
+@login_required
 def series_approve(series_id: int):
     """Approve the chosen dates, all of them or none (409 naming the dates in the way)."""
-    series = _load(series_id)
+    series = _decidable(series_id)
     form = _with_choices(ApproveDatesForm(), series)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -143,10 +154,10 @@ def series_approve(series_id: int):
 
 
 @bp.post("/series/<int:series_id>/reject")
-@requires("booking.decide")
+@login_required
 def series_reject(series_id: int):
     """Reject the chosen dates with a reason the group will read."""
-    series = _load(series_id)
+    series = _decidable(series_id)
     form = _with_choices(RejectDatesForm(), series)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:

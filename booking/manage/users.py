@@ -12,16 +12,20 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from . import bp
-from .. import accounts, policy
+from wtforms import SelectField
+
+from .. import accounts, labels, policy
 from ..clock import now
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import User
+from ..lazytext import lazy_gettext as _l
+from ..models import Role, User
 from ..notify import outbox
 from ..privacy import PLACEHOLDER_EMAIL
 from ..web import get_or_404, requires
 from ..sessions.forms import answer as answer_once
 from ..sessions.forms import repeat_of
+from .finding import PAGE_SIZE, FilterForm, Page, contains, paged, search_field
 from .forms import AccountEditForm, AccountNewForm, commit_or_mark_taken
 
 
@@ -31,17 +35,34 @@ def _form_page(form, account=None):
     return render_template("manage/user_form.html", form=form, account=account), status
 
 
+class AccountFilterForm(FilterForm):
+    q = search_field()
+    role = SelectField(_l("Role"), coerce=lambda v: None if v in (None, "") else Role(v))
+
+    def __init__(self):
+        super().__init__()
+        self.role.choices = [("", _l("All roles"))] + [(r.value, labels.ROLE[r]) for r in Role]
+
+
 @bp.get("/users/")
 @requires("user.manage")
 def users():
-    """List every account with its role and group, active ones first."""
-    rows = db.session.scalars(
-        sa.select(User)
-        .options(joinedload(User.organisation))
-        .where(User.email != PLACEHOLDER_EMAIL)  # stands for erased people: no one's account
-        .order_by(User.active.desc(), User.name, User.email)
-    ).all()
-    return render_template("manage/users.html", accounts=rows, awaiting_invitation=accounts.awaiting_invitation)
+    """List the accounts with their role and group, active ones first, a page at a time; found by
+    name or e-mail address and role."""
+    filters = AccountFilterForm()
+    query = (sa.select(User).options(joinedload(User.organisation))
+             .where(User.email != PLACEHOLDER_EMAIL))  # stands for erased people: no one's account
+    if filters.validate():
+        if filters.q.data:
+            query = query.where(sa.or_(contains(User.name, filters.q.data), contains(User.email, filters.q.data)))
+        if filters.role.data:
+            query = query.where(User.role == filters.role.data)
+        rows, page = paged(query, (User.active.desc(), User.name, User.email, User.id))
+        status = 200
+    else:
+        rows, page, status = [], Page(1, PAGE_SIZE, 0), 422
+    return render_template("manage/users.html", accounts=rows, awaiting_invitation=accounts.awaiting_invitation,
+                           filters=filters, page=page, query_args=filters.query_args()), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

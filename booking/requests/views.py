@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import bp
-from .. import policy, workflow
+from .. import policy, quotas, workflow
 from .. import series as serieswork
 from ..availability import Alternative, alternatives, check
 from ..content import translated
@@ -55,6 +55,7 @@ class Answer:
     verdict: Verdict | None = None
     problems: dict[str, list[str]] = field(default_factory=dict)  # the fields cannot be read
     alternatives: list[Alternative] = field(default_factory=list)
+    quota: quotas.Quota | None = None  # the group's quotas, shown beside the live check
 
     @property
     def reasons(self):
@@ -65,9 +66,20 @@ class Answer:
         return any(r.code in CONFLICTS for r in self.reasons)
 
 
-def partner_limits() -> Limits:
+def partner_limits(quota: quotas.Quota | None = None) -> Limits:
     return Limits(notice=timedelta(hours=current_app.config["MIN_NOTICE_HOURS"]),
-                  horizon=timedelta(days=current_app.config["HORIZON_DAYS"]))
+                  horizon=timedelta(days=current_app.config["HORIZON_DAYS"]), quota=quota)
+
+
+def quota_for(form, starts_at: datetime, ends_at: datetime, at: datetime) -> quotas.Quota | None:
+    """The quotas of the group the request is for (a manager's: the group chosen, once chosen);
+    a submission counts under the group's lock."""
+    if is_manager():
+        chosen = getattr(form, "organisation_id", None)
+        organisation = db.session.get(Organisation, chosen.data) if chosen is not None and chosen.data else None
+    else:
+        organisation = current_user.organisation
+    return quotas.load(db.session, organisation, starts_at, ends_at, at=at, lock=request.method == "POST")
 
 
 def active_resources() -> list[Resource]:
@@ -146,7 +158,8 @@ def evaluate(form, resources: list[Resource], with_alternatives: bool = True) ->
     if answer.ask is None:
         return answer
     at = now()
-    limits = partner_limits()
+    answer.quota = quota_for(form, answer.ask.starts_at, answer.ask.ends_at, at)
+    limits = partner_limits(answer.quota)
     answer.verdict = check(db.session, answer.ask, at, limits)
     codes = {r.code for r in answer.verdict.reasons}
     if with_alternatives and not answer.verdict.free and not codes & MALFORMED:
@@ -413,6 +426,10 @@ def _series_step(form, resources: list[Resource]):
         field_name = {"until": "repeat_until", "count": "repeat_count"}.get(refusal.field, refusal.field)
         form[field_name].errors = [*form[field_name].errors, str(refusal.message)]
         return _form_page(form, answer, 422)
+    dated = [p for p in planned if p.verdict is not None]
+    if dated:  # the group's quotas, counted date by date: the series is one open request
+        quota = quota_for(form, dated[0].occurrence.starts_at, dated[-1].occurrence.ends_at, now())
+        quotas.judge_series(dated, quota, lead)
     context = dict(planned=planned)
     if "send" not in request.form:
         return _form_page(form, answer, 200, **context)
@@ -474,6 +491,8 @@ def withdraw(booking_id: int):
     if current_user.role != Role.PARTNER:
         abort(403)  # the group's own step: the house rejects a request instead
     booking = _own_booking_or_404(booking_id)
+    if booking.organisation_id != current_user.organisation_id:
+        abort(404)  # a resource's approver reads others' requests, but withdraws none of them
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)

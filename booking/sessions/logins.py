@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import Session
 
 from ..freshness import HouseVersion
@@ -44,6 +45,7 @@ _ACCOUNT = (
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(User.id == sa.bindparam("user_id"), LoginSession.key_hash == sa.bindparam("key_hash"),
            LoginSession.started_at > sa.bindparam("since", type_=LoginSession.started_at.type))
+    .options(joinedload(User.approves))  # the resources it decides, which every page asks (policy)
 )
 
 
@@ -53,7 +55,7 @@ def account_and_house(session: Session, user_id: int, key: str, *, at: datetime,
     counter (0 when there is no live session). One query."""
     if not key:
         return None, 0
-    row = session.execute(_ACCOUNT, {"user_id": user_id, "key_hash": _hash(key), "since": at - lifetime}).first()
+    row = session.execute(_ACCOUNT, {"user_id": user_id, "key_hash": _hash(key), "since": at - lifetime}).unique().first()
     return (row[0], row[1] or 0) if row is not None else (None, 0)
 
 

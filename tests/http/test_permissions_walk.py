@@ -25,10 +25,11 @@ from booking.calendar import feeds as calendar_feeds
 from booking.calendar.models import FeedKind
 from booking.decisions.models import Offer
 from booking.extensions import db
+from booking.garden.models import GardenApplication, GardenSeason
 from booking.lobby import screens as lobby_screens
 from booking.lobby.models import LobbyScreen
 from booking.desk.models import EquipmentLoan, Key, KeyLoan
-from booking.models import Closure, ResourceKind, Role, TokenPurpose
+from booking.models import Closure, Resource, ResourceKind, Role, TokenPurpose
 from booking.notify.messages import unsubscribe_token
 from booking.notify.models import Kind, OutboxMessage, State, Topic
 from booking.recurrence import Pattern
@@ -145,6 +146,10 @@ def world(make) -> World:
     equipment_loan = EquipmentLoan(booking=lent, resource_id=beamer.id, units=1, taken_by="Amal A",
                                    due_at=lent.ends_at)
     db.session.add_all([key, key_loan, equipment_loan])
+    season = GardenSeason(name="Saison", starts_on=future_day(weeks=8), ends_on=future_day(weeks=30),
+                          apply_from=future_day(weeks=-2), apply_until=future_day(weeks=2), offer_days=7)
+    application = GardenApplication(season=season, organisation=group_a, applied_by=member_a, note="Beet")
+    db.session.add_all([season, application])
     db.session.commit()
     users = {
         "partner A": member_a,
@@ -171,6 +176,8 @@ def world(make) -> World:
         "key_id": key.id,
         "key_loan_id": key_loan.id,
         "equipment_loan_id": equipment_loan.id,
+        "season_id": season.id,
+        "application_id": application.id,
     }
     return World(users, values)
 
@@ -198,6 +205,39 @@ def answer(response, logged_in: bool, asked: str) -> str:
     if response.status_code in ALLOWED:
         return "yes"
     return str(response.status_code)
+
+
+@cache
+def approver_table() -> dict[tuple[str, str], str]:
+    """The table of the "Approvers of a resource" section: (method, rule) -> cell."""
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("\n## Approvers of a resource\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")][2:]
+    rows = {}
+    for line in lines:
+        method, rule, cell = _cells(line)
+        assert cell in CELLS, f"{cell} is not among {CELLS}: {line}"
+        rows[(method, rule.strip("`"))] = cell
+    assert set(rows) <= set(table()), f"approver rows for routes not in the table: {set(rows) - set(table())}"
+    return rows
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=[f"{m} {r}" for m, r in ROUTES])
+def test_route_answers_an_approver_as_the_table_says(client, auth, world, make, method, rule):
+    """A member of group C, named approver of A's room: partner B's answer, but where the table differs."""
+    expected = approver_table().get((method, rule)) or table()[(method, rule)]["partner B"]
+    coordinator = make.user(Role.PARTNER, make.organisation("Verein C"), name="Carla C")
+    room = db.session.get(Resource, world.values["resource_id"])
+    room.approvers = [coordinator]
+    db.session.commit()
+    assert auth.login(coordinator).status_code == 302
+    url = url_of(rule, world.values)
+    response = client.open(url, method=method, data={} if method != "GET" else None)
+    got = answer(response, True, url)
+    assert got == expected, (
+        f"{method} {url} as approver: HTTP {response.status_code} "
+        f"{response.headers.get('Location', '')} is '{got}', the table says '{expected}'"
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -53,6 +53,9 @@ STAFF_ONLY = (
     "booking/decisions/together.py",
     "templates/decisions/**",
     "templates/partials/_queue_row.html",  # the manager's queue card
+    # The garden round: the manager's side.
+    "templates/garden/season_form.html",
+    "templates/garden/_applications.html",
 )
 
 
