@@ -120,6 +120,11 @@ REGISTRY: dict[str, Personal | NoPersonalData] = {
         "its condition on return", Erase.PLACEHOLDER, organisation_rows=_bookings_of_group),
     "out_of_service": Personal("units taken out of service, with the desk account that recorded it",
                                Erase.PLACEHOLDER),
+    "resource_approver": Personal("which accounts decide the requests for which resource", Erase.DELETE),
+    "garden_season": Personal("garden seasons, with the manager who opened them", Erase.PLACEHOLDER),
+    "garden_application": Personal(
+        "a group's application for a garden plot: who applied, the note, the plot offered or allocated",
+        Erase.PLACEHOLDER),
     "resource": NoPersonalData("the name of a room, plot or piece of equipment"),
     "desk_key": NoPersonalData("a key of a room: its name and how many copies there are"),
     "lobby_screen": NoPersonalData("the name of a screen in the entrance"),

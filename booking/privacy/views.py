@@ -43,6 +43,9 @@ TABLES = {
     "key_loan": _l("Keys handed out"),
     "equipment_loan": _l("Equipment handed out"),
     "out_of_service": _l("Equipment taken out of service"),
+    "resource_approver": _l("Resources one decides for"),
+    "garden_season": _l("Garden seasons opened"),
+    "garden_application": _l("Garden applications"),
 }
 
 
