@@ -121,7 +121,8 @@ def remember_version(counter: int) -> None:
 
 
 class Kept:
-    """Rendered fragments of live pages, kept in this process by their ETag.
+    """Rendered fragments of live pages (and the managers' count of pending requests), kept in this
+    process by their ETag or the house's version.
 
     A tag names the house's version and everything the fragment varies by, so a kept fragment
     is exactly what rendering again would give; once the house changes, its tags change and the

@@ -7,7 +7,6 @@ from flask import g
 from flask_login import current_user
 
 
-
 def _counts():
     """For the navigation: pending requests and undelivered messages (managers only, once a request)."""
     if "notify_counts" not in g:
@@ -17,7 +16,14 @@ def _counts():
         from . import inbox
 
         if getattr(current_user, "is_authenticated", False) and current_user.role in policy.MANAGERS:
-            g.notify_counts = (inbox.pending_requests(db.session, now()), inbox.undelivered(db.session))
+            from .. import freshness
+
+            at = now()
+            # Pending requests change only with the house (and as they run out): counted once per
+            # version of the house and five minutes, for every manager's pages.
+            key = ("pending requests", freshness.version(), int(at.timestamp() // 300))
+            pending = int(freshness.kept().get(key, lambda: str(inbox.pending_requests(db.session, at))))
+            g.notify_counts = (pending, inbox.undelivered(db.session))
         else:
             g.notify_counts = (0, 0)
     return g.notify_counts
