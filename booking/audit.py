@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from .clock import now
 from .models import ChangeRecord, Closure, Organisation, Resource, User
+from .reports.models import Purpose
 
-SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure"}
+SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure",
+                             Purpose: "purpose"}
 # Never written into the record; a password change is noted without its value.
 SECRET = {"password_hash"}
 SKIPPED = {"id", "session_version", "created_at", "created_by_id"}

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date, format_datetime, format_skeleton, get_day_names
 from babel import Locale
 from babel.lists import format_list
+from babel.numbers import format_decimal, format_percent
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -127,6 +128,17 @@ def series_pattern(series) -> str:
     return f"{when}, {times}, {span}"
 
 
+def number(value, digits: int = 0) -> str:
+    """A number as the reader's language writes it: "1.234,5" in German, "1,234.5" in English."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def percent(value: float) -> str:
+    """A share (0.425) as the reader's language writes it: "42,5 %" / "42.5%"."""
+    return format_percent(value, format="#,##0.0 %", locale=_locale())
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Berlin")
     app.jinja_env.filters.update(
@@ -138,6 +150,8 @@ def init_app(app) -> None:
         local_datetime=local_datetime,
         last_day=last_day,
         day_month=day_month,
+        number=number,
+        percent=percent,
     )
     app.jinja_env.globals["current_language"] = _locale
     app.jinja_env.globals["text_direction"] = text_direction

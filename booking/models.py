@@ -290,6 +290,8 @@ class Booking(db.Model):
     # The front desk's check-in on the day (None: not yet recorded).
     attendance: Mapped[Attendance | None] = mapped_column(_enum(Attendance, "attendance"))
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What it is for (booking/reports/models.py); None for bookings made before purposes existed.
+    purpose_id: Mapped[int | None] = mapped_column(sa.ForeignKey("purpose.id"))
 
     resource: Mapped[Resource] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -298,6 +300,7 @@ class Booking(db.Model):
     bundle_of: Mapped[Booking | None] = relationship(remote_side=[id], back_populates="items")
     series: Mapped[Series | None] = relationship(back_populates="bookings")
     items: Mapped[list[Booking]] = relationship(back_populates="bundle_of", order_by="Booking.id")
+    purpose: Mapped[Purpose | None] = relationship("Purpose")
 
     @property
     def parts(self) -> list[Booking]:
@@ -490,3 +493,4 @@ from .freshness import HouseVersion  # noqa: E402,F401  (the house's change coun
 from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401
 
 from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)
+from .reports import models as _reports_models  # noqa: E402,F401  (purposes of bookings)

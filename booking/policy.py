@@ -25,6 +25,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.manage": MANAGERS,
     "outbox.manage": MANAGERS,
     "lobby.manage": MANAGERS,
+    "report.view": MANAGERS,
+    "purpose.manage": MANAGERS,
 }
 
 

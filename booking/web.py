@@ -219,6 +219,7 @@ def init_app(app) -> None:
     from .lobby import bp as lobby_bp
     from .calendar.views import bp as calendar_bp
     from .manage import bp as manage_bp
+    from .reports.views import bp as reports_bp
     from .requests import bp as requests_bp
     from .sessions.views import bp as sessions_bp
 
@@ -234,6 +235,7 @@ def init_app(app) -> None:
     app.register_blueprint(sessions_bp)
     app.register_blueprint(lobby_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(reports_bp)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)

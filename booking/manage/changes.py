@@ -21,8 +21,11 @@ SUBJECTS = {
     "resource": _l("Resource"),
     "organisation": _l("Group"),
     "closure": _l("Closure"),
+    "purpose": _l("Purpose"),
+    "report": _l("Report"),
 }
-ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted")}
+ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted"),
+           "viewed": _l("viewed"), "exported": _l("downloaded")}
 FIELDS = {
     "name": _l("Name"), "email": _l("E-mail"), "role": _l("Role"), "organisation_id": _l("Group"),
     "language": _l("Language"), "active": _l("Active"), "password": _l("Password"),
@@ -31,6 +34,7 @@ FIELDS = {
     "cleanup_minutes": _l("Clean-up (minutes)"), "max_hours": _l("Longest booking (hours)"),
     "contact_name": _l("Contact person"), "phone": _l("Phone"),
     "resource_id": _l("Resource"), "starts_at": _l("From"), "ends_at": _l("Until"), "reason": _l("Reason"),
+    "period": _l("Period"), "format": _l("Format"), "table": _l("Table"),
 }
 YES_NO = {True: _l("yes"), False: _l("no")}
 

@@ -1,0 +1,241 @@
+"""The report's figures for a period: a fixed number of GROUP BY queries, whatever its length.
+
+Which bookings count where (docs/reports.md):
+- Bookings, hours and attendees count APPROVED bookings that start in the period. Hours are
+  booked hours, (ends_at - starts_at), summed in the database.
+- By group, group kind and purpose: the lead booking of each request only (equipment bundled
+  with a room is part of the same event). By resource and resource kind: every approved
+  booking, bundled equipment too (it is a use of that equipment).
+- Requests by outcome (pending, approved, rejected, withdrawn) and, of the approved ones, what
+  the front desk saw (arrived, no-show, released): every request that starts in the period.
+- Use of rooms: approved booked hours of each active room against its opening hours in the
+  period (per weekday, the room's own or the house's), less the closures that apply to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..availability import house_hours
+from ..clock import to_utc
+from ..models import Attendance, Booking, Closure, Organisation, Resource, ResourceKind, Status
+from .models import Purpose
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days [first, last], both included."""
+
+    first: date
+    last: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return to_utc(self.first, time())
+
+    @property
+    def ends_at(self) -> datetime:
+        return to_utc(self.last + timedelta(days=1), time())
+
+    def days(self):
+        day = self.first
+        while day <= self.last:
+            yield day
+            day += timedelta(days=1)
+
+
+@dataclass
+class Row:
+    """One line of a table: what it is about, and its figures."""
+
+    key: object  # an id, a kind, a status: what the line is about
+    label: object  # what people read (a name as typed, or a translated word)
+    bookings: int = 0
+    seconds: int = 0
+    attendees: int = 0
+    kind: object = None  # the organisation's or resource's kind, for the tables by kind
+
+    @property
+    def hours(self) -> float:
+        return self.seconds / 3600
+
+
+@dataclass
+class Use:
+    """One room's booked hours against its open hours in the period."""
+
+    key: int
+    label: str
+    booked_seconds: int
+    open_seconds: int
+
+    @property
+    def share(self) -> float | None:
+        return self.booked_seconds / self.open_seconds if self.open_seconds else None
+
+
+@dataclass
+class Report:
+    period: Period
+    organisations: list[Row] = field(default_factory=list)
+    organisation_kinds: list[Row] = field(default_factory=list)
+    resources: list[Row] = field(default_factory=list)
+    resource_kinds: list[Row] = field(default_factory=list)
+    purposes: list[Row] = field(default_factory=list)
+    rooms: list[Use] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)  # pending, approved, ..., no_show, released
+
+    @property
+    def totals(self) -> Row:
+        """Approved events (lead bookings) in the period: their number, hours and attendees."""
+        return Row("total", "", sum(r.bookings for r in self.purposes), sum(r.seconds for r in self.purposes),
+                   sum(r.attendees for r in self.purposes))
+
+
+def seconds_between(start, end, dialect: str):
+    """(end - start) in whole seconds, as an SQL expression on either engine."""
+    if dialect == "postgresql":
+        return sa.func.round(sa.extract("epoch", end - start))
+    # SQLite keeps UTC text; julianday reads it (in days, to the millisecond)
+    return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400)
+
+
+def _figures(dialect: str):
+    seconds = seconds_between(Booking.starts_at, Booking.ends_at, dialect)
+    return (sa.func.count(Booking.id), sa.func.coalesce(sa.func.sum(seconds), 0),
+            sa.func.coalesce(sa.func.sum(Booking.attendees), 0))
+
+
+def _in(period: Period):
+    return sa.and_(Booking.starts_at >= period.starts_at, Booking.starts_at < period.ends_at)
+
+
+def _approved(period: Period):
+    return sa.and_(Booking.status == Status.APPROVED, _in(period))
+
+
+def _by_kind(rows: list[Row]) -> list[Row]:
+    kinds: dict[object, Row] = {}
+    for row in rows:
+        total = kinds.setdefault(row.kind, Row(row.kind, row.kind))
+        total.bookings += row.bookings
+        total.seconds += row.seconds
+        total.attendees += row.attendees
+    return sorted(kinds.values(), key=lambda r: (-r.seconds, str(r.key)))
+
+
+def _busiest_first(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: (-r.seconds, -r.bookings, str(r.label).casefold()))
+
+
+def report(session: Session, period: Period, purpose_label=lambda key, name: name) -> Report:
+    """Every figure of the report page for one period: seven queries, however long it is."""
+    dialect = session.get_bind().dialect.name
+    result = Report(period)
+    count, seconds, attendees = _figures(dialect)
+    lead = Booking.bundle_of_id.is_(None)
+
+    by_org = session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.kind, count, seconds, attendees)
+        .join(Booking, Booking.organisation_id == Organisation.id)
+        .where(_approved(period), lead)
+        .group_by(Organisation.id, Organisation.name, Organisation.kind)
+    ).all()
+    result.organisations = _busiest_first(
+        [Row(i, name, int(n), int(s), int(a), kind) for i, name, kind, n, s, a in by_org])
+    result.organisation_kinds = _by_kind(result.organisations)
+
+    by_resource = session.execute(
+        sa.select(Resource.id, Resource.name, Resource.kind, count, seconds, attendees)
+        .join(Booking, Booking.resource_id == Resource.id)
+        .where(_approved(period))
+        .group_by(Resource.id, Resource.name, Resource.kind)
+    ).all()
+    result.resources = _busiest_first(
+        [Row(i, name, int(n), int(s), int(a), kind) for i, name, kind, n, s, a in by_resource])
+    result.resource_kinds = _by_kind(result.resources)
+
+    by_purpose = session.execute(
+        sa.select(Purpose.id, Purpose.key, Purpose.name, count, seconds, attendees)
+        .select_from(Booking)
+        .outerjoin(Purpose, Booking.purpose_id == Purpose.id)
+        .where(_approved(period), lead)
+        .group_by(Purpose.id, Purpose.key, Purpose.name)
+    ).all()
+    result.purposes = _busiest_first(
+        [Row(i, purpose_label(key, name), int(n), int(s), int(a)) for i, key, name, n, s, a in by_purpose])
+
+    outcomes = session.execute(
+        sa.select(Booking.status, Booking.attendance, sa.func.count(Booking.id))
+        .where(_in(period), lead)
+        .group_by(Booking.status, Booking.attendance)
+    ).all()
+    totals: dict[str, int] = defaultdict(int)
+    for status, attendance, n in outcomes:
+        totals[Status(status).value] += n
+        if status == Status.APPROVED and attendance is not None:
+            totals[Attendance(attendance).value] += n
+    result.outcomes = {key: totals.get(key, 0) for key in (
+        *(s.value for s in Status), *(a.value for a in Attendance))}
+
+    result.rooms = room_use(session, period, {r.key: r.seconds for r in result.resources})
+    return result
+
+
+def room_use(session: Session, period: Period, booked: dict[int, int]) -> list[Use]:
+    """Each active room's booked hours as a share of its opening hours less closures (3 queries)."""
+    rooms = session.execute(
+        sa.select(Resource.id, Resource.name)
+        .where(Resource.kind == ResourceKind.ROOM, sa.or_(Resource.active, Resource.id.in_(sorted(booked))))
+    ).all()
+    hours = house_hours(session)
+    closures = session.execute(
+        sa.select(Closure.resource_id, Closure.starts_at, Closure.ends_at)
+        .where(Closure.starts_at < period.ends_at, Closure.ends_at > period.starts_at)
+        .order_by(Closure.starts_at)
+    ).all()
+    uses = []
+    for room_id, name in rooms:
+        mine = [(s, e) for r, s, e in closures if r is None or r == room_id]
+        uses.append(Use(room_id, name, booked.get(room_id, 0), _open_seconds(hours, room_id, period, mine)))
+    return sorted(uses, key=lambda u: (-(u.share or 0), u.label.casefold()))
+
+
+def _open_seconds(hours, room_id: int, period: Period, closures: list[tuple[datetime, datetime]]) -> int:
+    """The room's opening hours in the period, in seconds, without the times it was closed."""
+    total = 0
+    windows = {}
+    for day in period.days():
+        window = hours.window(room_id, day)
+        if window is None:
+            continue
+        start, end = window
+        total += int((end - start).total_seconds())
+        windows[day] = window
+    for c_start, c_end in _merged(closures):
+        # the closure's overlap with each open window it touches (closures are short, or few)
+        first = (c_start - timedelta(days=1)).date()
+        for offset in range((c_end.date() - first).days + 2):
+            window = windows.get(first + timedelta(days=offset))
+            if window is None:
+                continue
+            overlap = min(window[1], c_end) - max(window[0], c_start)
+            if overlap > timedelta(0):
+                total -= int(overlap.total_seconds())
+    return max(total, 0)
+
+
+def _merged(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Overlapping closures (the house's and the room's own) as disjoint spans, so none counts twice."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
