@@ -28,6 +28,7 @@ from booking.notify import outbox
 from booking.notify.messages import unsubscribe_token
 from booking.notify.models import Kind, OutboxMessage, State, Topic
 from booking.recurrence import Pattern
+from booking.reports.models import Purpose
 from tests.conftest import future_day
 
 # What an attacker types, in the order a value takes them while the column has room: the first
@@ -199,9 +200,15 @@ def build_world(make) -> dict:
     plot = make.resource("Beet 1", kind=ResourceKind.PLOT)
     beamer = make.resource("Beamer", kind=ResourceKind.EQUIPMENT, quantity=2)
     day = future_day(weekday=1, weeks=3)
-    pending = make.booking(room, group_a, day=day, start="10:00", end="12:00", requested_by=member_a)
+    course = db.session.scalar(sa.select(Purpose).where(Purpose.key == "german_course"))
+    added = Purpose(name="Sprachtreff", position=70)  # one typed by the manager
+    db.session.add(added)
+    db.session.flush()
+    pending = make.booking(room, group_a, day=day, start="10:00", end="12:00", requested_by=member_a,
+                           purpose_id=course.id)
     rival = make.booking(room, group_b, day=day, start="11:00", end="13:00", requested_by=member_b)
-    approved = make.booking(room, group_a, day=day, start="14:00", end="16:00", requested_by=member_a)
+    approved = make.booking(room, group_a, day=day, start="14:00", end="16:00", requested_by=member_a,
+                            purpose_id=added.id)
     workflow.approve(db.session, approved, manager, now())
     item = make.booking(beamer, group_a, day=day, start="14:00", end="16:00", requested_by=member_a,
                         bundle_of=approved)
@@ -241,6 +248,7 @@ def build_world(make) -> dict:
             "organisation_id": [group_a.id],
             "user_id": [member_a.id, invited_a.id],
             "closure_id": [closure.id],
+            "purpose_id": [course.id, added.id],
             "token": [token],
             **newer,
         },

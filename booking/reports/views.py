@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, \
-    stream_with_context, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -117,8 +116,9 @@ def download():
     filename = f"treffpunkt-{name}-{period.first.isoformat()}-{period.last.isoformat()}.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if kind == "csv":
-        return Response(stream_with_context(export.csv_chunks(found)), mimetype="text/csv",
-                        content_type=FORMATS["csv"], headers=headers)
+        # Made whole before it is sent (a year's list is a few megabytes): the words in it are
+        # translated in this request, and the transaction ends with it.
+        return Response("".join(export.csv_chunks(found)), content_type=FORMATS["csv"], headers=headers)
     return Response(export.xlsx_bytes([found]), content_type=FORMATS["xlsx"], headers=headers)
 
 

@@ -155,6 +155,7 @@ def world(make) -> World:
         "screen_id": screen.id,
         "feed_id": feed.id,
         "feed_token": feed_token,
+        "purpose_id": 1,  # a built-in purpose, seeded by the migrations
     }
     return World(users, values)
 

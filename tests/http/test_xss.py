@@ -41,6 +41,8 @@ NEVER_SHOWN = {
 # Answers that are not HTML, and why no browser reads them as markup (each says nosniff too).
 NOT_HTML = {
     "text/calendar": "a calendar feed: a browser hands it to a calendar program",
+    "text/csv": "a report's download (an attachment): a browser saves it",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "a report's download as XLSX: saved",
 }
 
 
@@ -61,6 +63,10 @@ def get_urls(rule: str, world: dict) -> list[str]:
     day, closed = world["day"].isoformat(), world["closure_day"].isoformat()
     if rule == "/board/":
         urls += [f"/board/?date={day}", f"/board/?date={closed}"]
+    if rule in ("/reports/", "/reports/annual", "/reports/download"):  # the period of the world's bookings
+        urls += [f"{rule}?start={day}&end={closed}"]
+    if rule == "/reports/download":
+        urls += [f"{rule}?table=organisations&format=csv&start={day}&end={closed}"]
     if rule in ("/requests/", "/manage/closures/"):
         urls += [f"{rule}?when=past"]
     if rule == "/requests/new":  # the live check: capacity, a clash, a closure, equipment short
