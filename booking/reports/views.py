@@ -23,6 +23,12 @@ from .tables import OUTCOMES, TABLES, TITLES, Words, booking_headings, table
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
+@bp.app_template_global("purpose_label")
+def purpose_label(purpose):
+    """A booking's purpose as the reader reads it (a built-in translated, a typed one as typed)."""
+    return purposes.label(purpose)
+
+
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

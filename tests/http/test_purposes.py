@@ -51,6 +51,8 @@ def test_a_request_keeps_its_purpose(client, partner, room):
     chosen = purpose("german_course")
     assert client.post("/requests/new", data=request_data(room, purpose_id=str(chosen.id))).status_code == 303
     assert db.session.scalars(sa.select(Booking.purpose_id)).all() == [chosen.id]
+    booking_id = db.session.scalar(sa.select(Booking.id))
+    assert "<dd>German course</dd>" in client.get(f"/requests/{booking_id}", headers=EN).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("value, message", [("", "Please choose what it is for."),
