@@ -105,18 +105,10 @@ def seconds_between(start, end, dialect: str):
     return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400)
 
 
-def _figures(dialect: str):
-    seconds = seconds_between(Booking.starts_at, Booking.ends_at, dialect)
-    return (sa.func.count(Booking.id), sa.func.coalesce(sa.func.sum(seconds), 0),
-            sa.func.coalesce(sa.func.sum(Booking.attendees), 0))
-
-
 def _in(period: Period):
-    return sa.and_(Booking.starts_at >= period.starts_at, Booking.starts_at < period.ends_at)
-
-
-def _approved(period: Period):
-    return sa.and_(Booking.status == Status.APPROVED, _in(period))
+    """Bookings that start in the period, through the (status, starts_at) index: one range per status."""
+    return sa.and_(Booking.status.in_(list(Status)), Booking.starts_at >= period.starts_at,
+                   Booking.starts_at < period.ends_at)
 
 
 def _by_kind(rows: list[Row]) -> list[Row]:
@@ -133,66 +125,104 @@ def _busiest_first(rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (-r.seconds, -r.bookings, str(r.label).casefold()))
 
 
-def report(session: Session, period: Period, purpose_label=lambda key, name: name) -> Report:
-    """Every figure of the report page for one period: seven queries, however long it is."""
-    dialect = session.get_bind().dialect.name
-    result = Report(period)
-    count, seconds, attendees = _figures(dialect)
+@dataclass(frozen=True)
+class _Group:
+    """One group of the period's bookings as the database summed them."""
+
+    organisation_id: int
+    resource_id: int
+    purpose_id: int | None
+    lead: bool
+    status: Status
+    attendance: Attendance | None
+    bookings: int
+    seconds: int
+    attendees: int
+
+
+def _add(rows: dict, key, label, group: _Group, kind=None) -> None:
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = Row(key, label, kind=kind)
+    row.bookings += group.bookings
+    row.seconds += group.seconds
+    row.attendees += group.attendees
+
+
+def groups(session: Session, period: Period) -> list[_Group]:
+    """The period's bookings summed in the database by group, resource, purpose, whether it leads
+    its request, status and attendance: one scan of the period, whatever the tables then show."""
+    seconds = seconds_between(Booking.starts_at, Booking.ends_at, session.get_bind().dialect.name)
     lead = Booking.bundle_of_id.is_(None)
-
-    by_org = session.execute(
-        sa.select(Organisation.id, Organisation.name, Organisation.kind, count, seconds, attendees)
-        .join(Booking, Booking.organisation_id == Organisation.id)
-        .where(_approved(period), lead)
-        .group_by(Organisation.id, Organisation.name, Organisation.kind)
+    keys = (Booking.organisation_id, Booking.resource_id, Booking.purpose_id, lead, Booking.status,
+            Booking.attendance)
+    found = session.execute(
+        sa.select(*keys, sa.func.count(Booking.id), sa.func.coalesce(sa.func.sum(seconds), 0),
+                  sa.func.coalesce(sa.func.sum(Booking.attendees), 0))
+        .where(_in(period))
+        .group_by(*keys)
     ).all()
-    result.organisations = _busiest_first(
-        [Row(i, name, int(n), int(s), int(a), kind) for i, name, kind, n, s, a in by_org])
+    return [_Group(o, r, p, bool(is_lead), Status(st), Attendance(at) if at else None, int(n), int(sec), int(a))
+            for o, r, p, is_lead, st, at, n, sec, a in found]
+
+
+def report(session: Session, period: Period, purpose_label=lambda key, name: name) -> Report:
+    """Every figure of the report page for one period: six queries, however long it is."""
+    result = Report(period)
+    summed = groups(session, period)
+    approved = [g for g in summed if g.status == Status.APPROVED]
+    names = _names(session, summed)
+
+    organisations: dict = {}
+    resources: dict = {}
+    purposes: dict = {}
+    for g in approved:
+        resource_name, resource_kind, _active = names["resource"][g.resource_id]
+        _add(resources, g.resource_id, resource_name, g, resource_kind)
+        if g.lead:
+            name, kind = names["organisation"][g.organisation_id]
+            _add(organisations, g.organisation_id, name, g, kind)
+            key, purpose_name = names["purpose"].get(g.purpose_id, (None, None))
+            _add(purposes, g.purpose_id, purpose_label(key, purpose_name), g)
+    result.organisations = _busiest_first(list(organisations.values()))
     result.organisation_kinds = _by_kind(result.organisations)
-
-    by_resource = session.execute(
-        sa.select(Resource.id, Resource.name, Resource.kind, count, seconds, attendees)
-        .join(Booking, Booking.resource_id == Resource.id)
-        .where(_approved(period))
-        .group_by(Resource.id, Resource.name, Resource.kind)
-    ).all()
-    result.resources = _busiest_first(
-        [Row(i, name, int(n), int(s), int(a), kind) for i, name, kind, n, s, a in by_resource])
+    result.resources = _busiest_first(list(resources.values()))
     result.resource_kinds = _by_kind(result.resources)
+    result.purposes = _busiest_first(list(purposes.values()))
 
-    by_purpose = session.execute(
-        sa.select(Purpose.id, Purpose.key, Purpose.name, count, seconds, attendees)
-        .select_from(Booking)
-        .outerjoin(Purpose, Booking.purpose_id == Purpose.id)
-        .where(_approved(period), lead)
-        .group_by(Purpose.id, Purpose.key, Purpose.name)
-    ).all()
-    result.purposes = _busiest_first(
-        [Row(i, purpose_label(key, name), int(n), int(s), int(a)) for i, key, name, n, s, a in by_purpose])
-
-    outcomes = session.execute(
-        sa.select(Booking.status, Booking.attendance, sa.func.count(Booking.id))
-        .where(_in(period), lead)
-        .group_by(Booking.status, Booking.attendance)
-    ).all()
     totals: dict[str, int] = defaultdict(int)
-    for status, attendance, n in outcomes:
-        totals[Status(status).value] += n
-        if status == Status.APPROVED and attendance is not None:
-            totals[Attendance(attendance).value] += n
+    for g in summed:
+        if not g.lead:
+            continue
+        totals[g.status.value] += g.bookings
+        if g.status == Status.APPROVED and g.attendance is not None:
+            totals[g.attendance.value] += g.bookings
     result.outcomes = {key: totals.get(key, 0) for key in (
         *(s.value for s in Status), *(a.value for a in Attendance))}
 
-    result.rooms = room_use(session, period, {r.key: r.seconds for r in result.resources})
+    rooms = {i: name for i, (name, kind, active) in names["resource"].items()
+             if kind == ResourceKind.ROOM and (active or i in resources)}
+    result.rooms = room_use(session, period, rooms, {r.key: r.seconds for r in result.resources})
     return result
 
 
-def room_use(session: Session, period: Period, booked: dict[int, int]) -> list[Use]:
-    """Each active room's booked hours as a share of its opening hours less closures (3 queries)."""
-    rooms = session.execute(
-        sa.select(Resource.id, Resource.name)
-        .where(Resource.kind == ResourceKind.ROOM, sa.or_(Resource.active, Resource.id.in_(sorted(booked))))
+def _names(session: Session, summed: list[_Group]) -> dict[str, dict]:
+    """Groups, resources (every one: the use of rooms lists the idle ones too) and purposes by id."""
+    organisation_ids = sorted({g.organisation_id for g in summed})
+    organisations = session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.kind).where(Organisation.id.in_(organisation_ids))
     ).all()
+    resources = session.execute(sa.select(Resource.id, Resource.name, Resource.kind, Resource.active)).all()
+    purposes = session.execute(sa.select(Purpose.id, Purpose.key, Purpose.name)).all()
+    return {
+        "organisation": {i: (name, kind) for i, name, kind in organisations},
+        "resource": {i: (name, kind, active) for i, name, kind, active in resources},
+        "purpose": {i: (key, name) for i, key, name in purposes},
+    }
+
+
+def room_use(session: Session, period: Period, rooms: dict[int, str], booked: dict[int, int]) -> list[Use]:
+    """Each room's booked hours as a share of its opening hours less closures (2 queries)."""
     hours = house_hours(session)
     closures = session.execute(
         sa.select(Closure.resource_id, Closure.starts_at, Closure.ends_at)
@@ -200,7 +230,7 @@ def room_use(session: Session, period: Period, booked: dict[int, int]) -> list[U
         .order_by(Closure.starts_at)
     ).all()
     uses = []
-    for room_id, name in rooms:
+    for room_id, name in rooms.items():
         mine = [(s, e) for r, s, e in closures if r is None or r == room_id]
         uses.append(Use(room_id, name, booked.get(room_id, 0), _open_seconds(hours, room_id, period, mine)))
     return sorted(uses, key=lambda u: (-(u.share or 0), u.label.casefold()))
