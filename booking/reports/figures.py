@@ -237,27 +237,50 @@ def room_use(session: Session, period: Period, rooms: dict[int, str], booked: di
 
 
 def _open_seconds(hours, room_id: int, period: Period, closures: list[tuple[datetime, datetime]]) -> int:
-    """The room's opening hours in the period, in seconds, without the times it was closed."""
+    """The room's opening hours in the period, in seconds, without the times it was closed.
+
+    Counted per weekday (how many Mondays, ... times that day's hours), then the two days a year
+    the clocks change are counted exactly: a few steps for ten years, not one per day.
+    """
+    days = (period.last - period.first).days + 1
     total = 0
-    windows = {}
-    for day in period.days():
-        window = hours.window(room_id, day)
-        if window is None:
-            continue
-        start, end = window
-        total += int((end - start).total_seconds())
-        windows[day] = window
+    for weekday in range(7):
+        count = days // 7 + (1 if (weekday - period.first.weekday()) % 7 < days % 7 else 0)
+        minutes = hours.minutes(room_id, weekday)
+        if minutes is not None:
+            total += count * (minutes[1] - minutes[0]) * 60
+    for day in _clock_changes(period):
+        minutes, window = hours.minutes(room_id, day.weekday()), hours.window(room_id, day)
+        if window is not None:
+            total += int((window[1] - window[0]).total_seconds()) - (minutes[1] - minutes[0]) * 60
     for c_start, c_end in _merged(closures):
-        # the closure's overlap with each open window it touches (closures are short, or few)
-        first = (c_start - timedelta(days=1)).date()
-        for offset in range((c_end.date() - first).days + 2):
-            window = windows.get(first + timedelta(days=offset))
+        # the closure's overlap with each open window of the period it touches
+        first = max((c_start - timedelta(days=1)).date(), period.first)
+        last = min((c_end + timedelta(days=1)).date(), period.last)
+        for offset in range((last - first).days + 1):
+            window = hours.window(room_id, first + timedelta(days=offset))
             if window is None:
                 continue
             overlap = min(window[1], c_end) - max(window[0], c_start)
             if overlap > timedelta(0):
                 total -= int(overlap.total_seconds())
     return max(total, 0)
+
+
+def _clock_changes(period: Period) -> list[date]:
+    """The days in the period on which the house's clocks go forward or back (their length differs)."""
+    changes = []
+    for year in range(period.first.year, period.last.year + 1):
+        for month in (3, 10):
+            day = date(year, month, 31)
+            day -= timedelta(days=(day.weekday() - 6) % 7)  # the last Sunday
+            if period.first <= day <= period.last and local_length(day) != timedelta(days=1):
+                changes.append(day)
+    return changes
+
+
+def local_length(day: date) -> timedelta:
+    return to_utc(day + timedelta(days=1), time()) - to_utc(day, time())
 
 
 def _merged(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -23,6 +23,7 @@ from .tables import OUTCOMES, TABLES, TITLES, Words, booking_headings, table
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
+
 @bp.app_template_global("purpose_label")
 def purpose_label(purpose):
     """A booking's purpose as the reader reads it (a built-in translated, a typed one as typed)."""

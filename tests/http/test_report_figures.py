@@ -165,3 +165,30 @@ def test_a_room_is_used_as_a_share_of_its_opening_hours_less_closures(app, make,
     assert use.booked_seconds == 2 * 3600
     assert use.share == pytest.approx(2 * 3600 / use.open_seconds)
     assert {u.key for u in report(db.session, week).rooms} == {room.id, resources[1].id}  # rooms only
+
+
+@pytest.mark.parametrize("first, last", [(date(2026, 3, 1), date(2026, 10, 31)), (date(2026, 3, 29), date(2026, 3, 29)),
+                                         (date(2025, 12, 30), date(2027, 1, 2)), (date(2026, 6, 3), date(2026, 6, 3))])
+def test_opening_hours_counted_by_weekday_are_those_counted_day_by_day(app, make, first, last):
+    """Opening hours that span the change of the clocks (a room open through the night)."""
+    from booking.availability import house_hours
+    from booking.models import OpeningHours
+    from booking.reports.figures import _open_seconds
+
+    room = make.resource("Nachtcafé")
+    db.session.add_all([OpeningHours(resource_id=room.id, weekday=6, opens=60, closes=240),
+                        OpeningHours(resource_id=room.id, weekday=2, opens=None, closes=None)])
+    db.session.commit()
+    hours = house_hours(db.session)
+    period = Period(first, last)
+    closure = [(to_utc(first, time(10)), to_utc(first + timedelta(days=2), time(12)))]
+    for closures in ([], closure):
+        by_day = 0
+        for day in period.days():
+            window = hours.window(room.id, day)
+            if window is not None:
+                by_day += int((window[1] - window[0]).total_seconds())
+                for c_start, c_end in closures:
+                    overlap = min(window[1], c_end) - max(window[0], c_start)
+                    by_day -= max(int(overlap.total_seconds()), 0)
+        assert _open_seconds(hours, room.id, period, closures) == by_day
