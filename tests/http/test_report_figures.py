@@ -127,7 +127,7 @@ def test_the_figures_are_what_counting_one_by_one_gives(app, house, plan):
         assert as_found(getattr(found, name)) == expected[name], name
     assert {k: v for k, v in found.outcomes.items() if v} == {k: v for k, v in expected["outcomes"].items() if v}
     assert found.totals.bookings == sum(v[0] for v in expected["purposes"].values())
-    assert queries(counted) == 6
+    assert queries(counted) == 7
 
 
 def test_the_number_of_queries_does_not_grow_with_the_period(app, house):
@@ -140,7 +140,7 @@ def test_the_number_of_queries_does_not_grow_with_the_period(app, house):
         with count_queries() as counted:
             report(db.session, period)
         counts.append(queries(counted))
-    assert counts == [6, 6]
+    assert counts == [7, 7]
 
 
 def test_a_room_is_used_as_a_share_of_its_opening_hours_less_closures(app, make, house):
