@@ -60,7 +60,8 @@ CLOSES = 22
 QUARTERS = (CLOSES - OPENS) * 4
 # Durations in quarter hours (1 h to 4 h), two hours most often.
 DURATIONS = (4, 4, 6, 6, 8, 8, 8, 10, 12, 16)
-MOST_PER_DAY = 6  # bookings of one resource on one day, at most
+MOST_PER_DAY = 6  # bookings of one resource on one day, at most (in a house of up to a few 100,000)
+CROWDED_PER_DAY = 14  # at most, when a house needs more (1,000,000 bookings in five years: shorter ones)
 BATCH = 10_000
 
 TITLES = (
@@ -307,11 +308,16 @@ def build_house(
                 cells.append((d_index, r_index))
                 weights.append(r.weight * day_weight * season)
         cumulative = list(itertools.accumulate(weights))
+        # As many a day as the house needs: the usual few, or (a million in five years) up to 14 shorter ones.
+        most = MOST_PER_DAY if bookings <= len(cells) * MOST_PER_DAY // 2 else CROWDED_PER_DAY
+        if bookings > len(cells) * most * 0.8:
+            raise ValueError(f"{bookings:,} bookings do not fit {len(resource_rows)} resources"
+                             f" over {years:g} years: at most about {int(len(cells) * most * 0.8):,}")
         per_cell: Counter = Counter()
         missing = bookings
         while missing:
             for cell in rng.choices(range(len(cells)), cum_weights=cumulative, k=missing):
-                if per_cell[cell] < MOST_PER_DAY:
+                if per_cell[cell] < most:
                     per_cell[cell] += 1
             missing = bookings - sum(per_cell.values())
 

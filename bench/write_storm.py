@@ -70,7 +70,7 @@ def main() -> None:
         print(f"{args.at_once} submissions at once, {args.rounds} rounds, on {url.split(':')[0]}")
         for round_ in range(args.rounds):
             form = {"resource_id": str(room_id), "date": days[round_].isoformat(),
-                    "start": "18:00", "end": "20:00", "attendees": "12", "units": "1", "note": ""}
+                    "start": "18:00", "end": "20:00", "attendees": "12", "units": "1", "note": "", "purpose_id": "4"}
             requests = [("POST", "/requests/new", {**form, "title": f"Treffen {round_}-{n}",
                                                    "csrf_token": v.csrf_token}, v.cookie_header)
                         for n, v in enumerate(visitors)]

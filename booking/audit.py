@@ -18,11 +18,12 @@ from .clock import now
 from .models import ChangeRecord, Closure, Organisation, Resource, User  # first: it loads the desk's models
 from .desk.models import EquipmentLoan, Key, KeyLoan, OutOfService  # noqa: I001
 from .garden.models import GardenApplication, GardenSeason  # noqa: I001
+from .reports.models import Purpose  # noqa: I001
 
 SUBJECTS: dict[type, str] = {User: "user", Resource: "resource", Organisation: "organisation", Closure: "closure",
                              Key: "key", KeyLoan: "key_loan", EquipmentLoan: "equipment_loan",
                              OutOfService: "out_of_service", GardenSeason: "garden_season",
-                             GardenApplication: "garden_application"}
+                             GardenApplication: "garden_application", Purpose: "purpose"}
 from .decisions.models import Offer  # noqa: E402  (counter-offers are recorded too)
 
 SUBJECTS[Offer] = "offer"

@@ -31,6 +31,7 @@ from .models import (
     Status,
     User,
 )
+from .reports.models import Purpose
 from .rules import Ask, Part, occupancy
 from .workflow import TRANSITIONS
 
@@ -332,6 +333,25 @@ def _next(today: date, weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
 
 
+# What each demo title is for: the built-in purposes' keys (booking/reports/purposes.py).
+PURPOSES = {
+    "Deutschkurs A2": "german_course", "Prüfungsvorbereitung B1": "german_course", "Sprachcafé": "german_course",
+    "Sprechstunde Arbeitsrecht": "counselling", "Infoabend: Rechte im Minijob": "counselling",
+    "Hausaufgabenhilfe": "counselling", "Elternnachmittag": "meeting",
+    "Chorprobe Gospelchor": "culture", "Kulturnachmittag mit Musik und Tanz": "culture", "Kindernachmittag": "culture",
+    "Frauencafé": "meeting", "Seniorenkaffee": "meeting", "Nähtreff": "meeting",
+    "Kochabend: Syrische Küche": "culture",
+    "Nachbarschaftsfest": "celebration", "Internationales Frauenfest": "celebration", "Gemeindefest": "celebration",
+}
+
+
+def purpose_key(plan) -> str:
+    """The purpose of a demo booking: by its title, a plot's season is the garden, else "other"."""
+    if plan.ends_at - plan.starts_at > timedelta(days=2):
+        return "garden"
+    return PURPOSES.get(plan.title, "other")
+
+
 def plan_bookings(today: date) -> list[Planned]:
     """The fortnight from seven days ago to seven days ahead, as the house would have it."""
     planned: list[Planned] = []
@@ -590,6 +610,7 @@ def _ensure_booking(
         starts_at=plan.starts_at,
         ends_at=plan.ends_at,
         status=Status.PENDING,
+        purpose_id=session.scalar(sa.select(Purpose.id).where(Purpose.key == purpose_key(plan))),
     )
     session.add(booking)
     for status, by, at, reason in _history(plan, requester, manager, now):

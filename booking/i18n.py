@@ -7,6 +7,7 @@ from babel import Locale
 from babel.dates import DateTimePattern, format_interval, get_day_names, match_skeleton
 from babel.numbers import format_decimal, format_percent
 from babel.lists import format_list
+from babel.numbers import format_decimal, format_percent
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -243,6 +244,17 @@ def series_pattern(series) -> str:
     else:
         days = span(_full_date(first), _full_date(last))
     return f"{when}, {times}, {days}"
+
+
+def number(value, digits: int = 0) -> str:
+    """A number as the reader's language writes it: "1.234,5" in German, "1,234.5" in English."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def percent(value: float) -> str:
+    """A share (0.425) as the reader's language writes it: "42,5 %" / "42.5%"."""
+    return format_percent(value, format="#,##0.0 %", locale=_locale())
 
 
 def init_app(app) -> None:

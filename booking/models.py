@@ -319,6 +319,8 @@ class Booking(db.Model):
     # The front desk's check-in on the day (None: not yet recorded).
     attendance: Mapped[Attendance | None] = mapped_column(_enum(Attendance, "attendance"))
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What it is for (booking/reports/models.py); None for bookings made before purposes existed.
+    purpose_id: Mapped[int | None] = mapped_column(sa.ForeignKey("purpose.id"))
 
     resource: Mapped[Resource] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -327,6 +329,7 @@ class Booking(db.Model):
     bundle_of: Mapped[Booking | None] = relationship(remote_side=[id], back_populates="items")
     series: Mapped[Series | None] = relationship(back_populates="bookings")
     items: Mapped[list[Booking]] = relationship(back_populates="bundle_of", order_by="Booking.id")
+    purpose: Mapped[Purpose | None] = relationship("Purpose")
 
     @property
     def parts(self) -> list[Booking]:
@@ -530,3 +533,4 @@ from .privacy import models as _privacy_models  # noqa: E402,F401  (the latest l
 from .decisions import models as _decisions_models  # noqa: E402,F401  (counter-offers)
 from .desk import models as _desk_models  # noqa: E402,F401  (walk-ins, keys, lent equipment)
 from .garden import models as _garden_models  # noqa: E402,F401  (garden seasons and applications)
+from .reports import models as _reports_models  # noqa: E402,F401  (purposes of bookings)

@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "garden.view": frozenset({Role.PARTNER}) | MANAGERS,
     "garden.apply": frozenset({Role.PARTNER}),
     "garden.manage": MANAGERS,
+    "report.view": MANAGERS,
+    "purpose.manage": MANAGERS,
 }
 
 

@@ -71,7 +71,8 @@ def preview(session: Session, pattern: Pattern, resource: Resource, attendees: i
 
 
 def send(session: Session, pattern: Pattern, chosen: list[Planned], *, resource: Resource, by: User,
-         organisation: Organisation, title: str, attendees: int | None, note: str = "") -> Series:
+         organisation: Organisation, title: str, attendees: int | None, note: str = "",
+         purpose_id: int | None = None) -> Series:
     """Save the series and one pending booking for each chosen date."""
     series = Series(
         organisation=organisation, requested_by=by, resource=resource, title=title,
@@ -84,7 +85,7 @@ def send(session: Session, pattern: Pattern, chosen: list[Planned], *, resource:
         booking = Booking(
             series=series, resource=resource, organisation=organisation, requested_by=by, title=title,
             attendees=attendees, note=note, starts_at=p.occurrence.starts_at, ends_at=p.occurrence.ends_at,
-            status=Status.PENDING,
+            status=Status.PENDING, purpose_id=purpose_id,
         )
         session.add(booking)
         _audit(session, booking, by, None)

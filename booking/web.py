@@ -222,6 +222,7 @@ def init_app(app) -> None:
     from .desk.views import bp as desk_bp
     from .manage import bp as manage_bp
     from .privacy.views import bp as privacy_bp
+    from .reports.views import bp as reports_bp
     from .requests import bp as requests_bp
     from .sessions.views import bp as sessions_bp
 
@@ -243,6 +244,7 @@ def init_app(app) -> None:
     from .garden.commands import garden_cli
     app.register_blueprint(garden_bp)
     app.cli.add_command(garden_cli)
+    app.register_blueprint(reports_bp)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error)

@@ -80,6 +80,7 @@ def submit(
     title: str,
     note: str = "",
     override_reason: str = "",
+    purpose_id: int | None = None,
 ) -> Booking:
     """Save a new pending request (its first part leads, the others are bundled with it)."""
     lead: Booking | None = None
@@ -97,6 +98,7 @@ def submit(
             status=Status.PENDING,
             override_reason=override_reason,
             bundle_of=lead,
+            purpose_id=purpose_id,
         )
         session.add(booking)
         lead = lead or booking

@@ -76,7 +76,7 @@ def migrated_database(tmp_path_factory) -> str:
 
 # Rows the migrations themselves insert (the house's default opening hours); restored after
 # each PostgreSQL test's TRUNCATE, as a fresh SQLite copy of the template has them anyway.
-SEEDED_BY_MIGRATIONS = ("opening_hours",)
+SEEDED_BY_MIGRATIONS = ("opening_hours", "purpose")
 MIGRATION_ROWS: dict[str, list[dict]] = {}
 
 

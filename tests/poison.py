@@ -31,13 +31,14 @@ from booking.notify import outbox
 from booking.notify.messages import unsubscribe_token
 from booking.notify.models import Kind, OutboxMessage, State, Topic
 from booking.recurrence import Pattern
+from booking.reports.models import Purpose
 from tests.conftest import future_day
 
 # What an attacker types, in the order a value takes them while the column has room: the first
 # closes a textarea or select around it, the second would make htmx send a request on load, the
-# third leaves an attribute in either quoting and opens an element with a handler, the fourth is
+# third leaves an attribute in either quoting and opens an element with a handler (and a request), the fourth is
 # template syntax (shown as 49 if a template ever evaluated it), the last a bare element.
-PIECES = ("</textarea></select>", "<b hx-get=/x hx-trigger=load>", "'\"><svg onload=alert(1)>", "{{7*7}}", "<b>")
+PIECES = ("</textarea></select>", "<b hx-get=/x hx-trigger=load>", "'\"><img src=x onerror=alert(1)>", "{{7*7}}", "<b>")
 EVALUATED = re.compile(r"49(?:<b>|&lt;b&gt;)?#\d+")
 MARKER = re.compile(r"#(\d+)")
 
@@ -55,6 +56,7 @@ NOT_POISONED = {
     "submission.location": "the app's own address of what a sent form made, for its second post",
     "outbox_message.dedupe_key": "one of the app's own code words, so that a reminder is written once",
     "outbox_message.claim": "a random name a sending worker gives itself",
+    "purpose.key": "one of the app's own code words, naming a built-in purpose",
 }
 
 
@@ -68,7 +70,8 @@ def _elements_of(piece: str) -> list[tuple[str, dict[str, str]]]:
     return [(tag_name(el), dict(el.attrib)) for el in body.iter() if el is not body]
 
 
-# The elements the pieces make when a browser reads them as markup (b, svg with their attributes).
+# The elements the pieces make when a browser reads them as markup (b, img with their attributes). Not
+# svg: the reports draw their charts as inline SVG, so an svg element proves nothing.
 INJECTED = [e for piece in PIECES for e in _elements_of(piece)]
 INJECTED_TAGS = {tag for tag, _ in INJECTED}
 INJECTED_ATTRIBUTES = {(name, value) for _, attrs in INJECTED for name, value in attrs.items()}
@@ -231,9 +234,15 @@ def build_world(make) -> dict:
     plot = make.resource("Beet 1", kind=ResourceKind.PLOT)
     beamer = make.resource("Beamer", kind=ResourceKind.EQUIPMENT, quantity=2)
     day = future_day(weekday=1, weeks=3)
-    pending = make.booking(room, group_a, day=day, start="10:00", end="12:00", requested_by=member_a)
+    course = db.session.scalar(sa.select(Purpose).where(Purpose.key == "german_course"))
+    added = Purpose(name="Sprachtreff", position=70)  # one typed by the manager
+    db.session.add(added)
+    db.session.flush()
+    pending = make.booking(room, group_a, day=day, start="10:00", end="12:00", requested_by=member_a,
+                           purpose_id=course.id)
     rival = make.booking(room, group_b, day=day, start="11:00", end="13:00", requested_by=member_b)
-    approved = make.booking(room, group_a, day=day, start="14:00", end="16:00", requested_by=member_a)
+    approved = make.booking(room, group_a, day=day, start="14:00", end="16:00", requested_by=member_a,
+                            purpose_id=added.id)
     workflow.approve(db.session, approved, manager, now())
     item = make.booking(beamer, group_a, day=day, start="14:00", end="16:00", requested_by=member_a,
                         bundle_of=approved)
@@ -284,6 +293,7 @@ def build_world(make) -> dict:
             "user_id": [member_a.id, invited_a.id],
             "closure_id": [closure.id],
             "offer_id": [offer.id, *newer.pop("offer_id")],
+            "purpose_id": [course.id, added.id],
             "token": [token],
             **newer,
             **desk_values,

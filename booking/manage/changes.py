@@ -31,9 +31,12 @@ SUBJECTS = {
     "out_of_service": _l("Out of service"),
     "garden_season": _l("Garden season"),
     "garden_application": _l("Garden application"),
+    "purpose": _l("Purpose"),
+    "report": _l("Report"),
 }
+# "exported" and "erased": booking/privacy/ (a person's or a group's data); "viewed", "exported": booking/reports/
 ACTIONS = {"created": _l("created"), "changed": _l("changed"), "deleted": _l("deleted"),
-           "exported": _l("data downloaded"), "erased": _l("erased")}  # the last two: booking/privacy/
+           "viewed": _l("viewed"), "exported": _l("downloaded"), "erased": _l("erased")}
 FIELDS = {
     "name": _l("Name"), "email": _l("E-mail"), "role": _l("Role"), "organisation_id": _l("Group"),
     "language": _l("Language"), "active": _l("Active"), "password": _l("Password"),
@@ -51,6 +54,7 @@ FIELDS = {
     "resource_id": _l("Resource"), "starts_at": _l("From"), "ends_at": _l("Until"), "reason": _l("Reason"),
     "state": _l("State"), "message": _l("Message"), "expires_at": _l("Answer by"),
     "release_after_minutes": _l("Release without check-in (minutes)"),
+    "period": _l("Period"), "format": _l("Format"), "table": _l("Table"),
 }
 YES_NO = {True: _l("yes"), False: _l("no")}
 # Numbers that stand for a row: shown by its name.

@@ -61,6 +61,13 @@ def resource_choices(resources: list[Resource]) -> list[SelectChoice]:
     return choices
 
 
+def purpose_choices(purposes) -> list[SelectChoice]:
+    """The house's active purposes, each under the name people read in their language."""
+    from ..reports.purposes import label
+
+    return [SelectChoice("", _l("Please choose"))] + [SelectChoice(str(p.id), label(p)) for p in purposes]
+
+
 def equipment_choices(resources: list[Resource]) -> list[SelectChoice]:
     choices = [SelectChoice("", _l("No equipment"))]
     choices += [SelectChoice(str(r.id), _l("%(name)s (%(n)s available)", name=translated(r, "name"), n=r.quantity))
@@ -181,6 +188,18 @@ class RequestForm(SentOnce, SlotFields, RepeatFields, Form):
             Length(max=120, message=_l("At most %(max)d characters, please.")),
         ],
     )
+    # The house's list of purposes (booking/reports/purposes.py): the view sets the choices.
+    purpose_id = SelectField(
+        _l("What is it for?"),
+        coerce=_optional_int,
+        validate_choice=False,
+        render_kw=NAMES,
+        validators=[InputRequired(_l("Please choose what it is for."))],
+    )
+
+    def validate_purpose_id(self, field) -> None:
+        if field.data not in {int(c.value) for c in field.choices if getattr(c, "value", "")}:
+            raise ValidationError(_l("Please choose what it is for from the list."))
     note = TextAreaField(
         _l("Note for the house"),
         validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters, please."))],

@@ -36,8 +36,10 @@ from .forms import (
     RequestForm,
     SlotCheckForm,
     equipment_choices,
+    purpose_choices,
     resource_choices,
 )
+from ..reports.purposes import active_purposes
 
 MINE_PAGE_SIZE = 25  # requests per page of "My requests"
 # Reasons that say the request itself is malformed: no point looking for alternatives.
@@ -103,6 +105,8 @@ def build_form(resources: list[Resource], formdata=None, check_only: bool = Fals
     else:
         form = RequestForm(formdata=formdata) if formdata is not None else RequestForm()
     form.resource_id.choices = resource_choices(resources)
+    if not check_only:
+        form.purpose_id.choices = purpose_choices(active_purposes(db.session))
     for row in form.extras:
         row.resource_id.choices = equipment_choices(resources)
     chosen = next((r for r in resources if r.id == form.resource_id.data), None)
@@ -382,6 +386,7 @@ def new():
         title=form.title.data.strip(),
         note=(form.note.data or "").strip(),
         override_reason=form.override_reason.data.strip() if used_override else "",
+        purpose_id=form.purpose_id.data,
     )
     if is_manager():
         flash(_("The request for %(name)s is in the queue.", name=translated(booking.resource, "name")), "success")
@@ -449,7 +454,7 @@ def _series_step(form, resources: list[Resource]):
         return _form_page(form, answer, 422, **context)
     series = serieswork.send(db.session, pattern, chosen, resource=lead, by=current_user, organisation=organisation,
                              title=form.title.data.strip(), attendees=form.attendees.data,
-                             note=(form.note.data or "").strip())
+                             note=(form.note.data or "").strip(), purpose_id=form.purpose_id.data)
     flash(ngettext("Your series with %(num)d date has been sent. The house will reply soon.",
                    "Your series with %(num)d dates has been sent. The house will reply soon.", len(chosen)),
           "success")

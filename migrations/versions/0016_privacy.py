@@ -1,7 +1,7 @@
 """Data protection: the latest login of each account, for the retention rule
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

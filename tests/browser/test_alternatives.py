@@ -46,6 +46,7 @@ def test_partner_takes_an_alternative_to_a_taken_slot(new_page, login, live_serv
     partner.get_by_label(de("From")).fill("18:00")
     partner.get_by_label(de("Until")).fill("20:00")
     partner.get_by_label(de("Title")).fill("Elterncafé")  # typing the title does not ask the check again
+    partner.get_by_label(de("What is it for?")).select_option(label=de("Meeting"))
 
     check = partner.get_by_role("region", name=de("Is it free?"))
     expect(check.locator(".notice--bad")).to_contain_text(ROOM)

@@ -44,6 +44,7 @@ def test_a_partner_picks_a_free_time_by_keyboard_and_sends_it(new_page, login, d
 
     page.get_by_label(de("Title")).focus()
     page.keyboard.type("Lesecafé")
+    page.get_by_label(de("What is it for?")).select_option(label=de("Meeting"))
     page.get_by_role("button", name=de("Send request")).focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/requests/")

@@ -74,6 +74,7 @@ def test_course_series_is_previewed_sent_approved_and_on_the_board(
     partner.get_by_label(de("Thu"), exact=True).check()
     partner.get_by_label(de("Last date of the series")).fill(LAST.isoformat())
     partner.get_by_label(de("Title")).fill(TITLE)
+    partner.get_by_label(de("What is it for?")).select_option(label=de("Meeting"))
     partner.get_by_role("button", name=de("Show the dates")).click()
 
     preview = partner.get_by_role("region", name=de("Your dates"))

@@ -84,6 +84,7 @@ def test_request_is_approved_in_place_shows_on_the_board_and_stays_private(
     fill_slot(partner, de, day, "10:00", "11:30")
     partner.get_by_label(de("Expected attendees")).fill("12")
     partner.get_by_label(de("Title")).fill(title)
+    partner.get_by_label(de("What is it for?")).select_option(label=de("Meeting"))
     partner.get_by_label(de("Note for the house")).fill(note)
     expect(check.locator(".notice--ok")).to_contain_text(de("Free."))
     expect(check).to_contain_text(ROOM)

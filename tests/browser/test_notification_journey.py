@@ -53,6 +53,7 @@ def test_the_partner_is_told_of_the_approval_and_the_link_opens_it(live_server, 
     fill_slot(partner, de, open_day(weekday=2, weeks=9), "14:00", "15:30")
     partner.get_by_label(de("Expected attendees")).fill("8")
     partner.get_by_label(de("Title")).fill(title)
+    partner.get_by_label(de("What is it for?")).select_option(label=de("Meeting"))
     partner.get_by_role("button", name=de("Send request")).click()
     expect(partner).to_have_url(re.compile(r"/requests/$"))
     booking = booking_titled(live_server, title)

@@ -175,6 +175,7 @@ def test_what_groups_type_stays_text_in_the_browser(new_page, login, live_server
     expect(check.locator(".notice--bad")).to_contain_text(IMG)  # the closure's reason
     shows_as_text(other, "the live check", IMG)
     other.get_by_label(de("Title")).fill(SCRIPT)
+    other.get_by_label(de("What is it for?")).select_option(label=de("Meeting"))
     other.get_by_label(de("Note for the house")).fill(IMG)
     browser_problems.expected_failures.add(f"{live_server.url}/requests/new")  # 409: refused, as it should be
     with other.expect_response(lambda r: r.request.method == "POST" and urlsplit(r.url).path == "/requests/new") \

@@ -45,7 +45,7 @@ def test_a_request_sent_six_times_at_once_is_stored_once(server, make):
     partner.login(email)
     responses = same_form_at_once(partner, "/requests/new", {
         "resource_id": str(room_id), "date": future_day().isoformat(), "start": "18:00", "end": "20:00",
-        "title": "Deutschkurs A2", "attendees": "12", "units": "1"})
+        "purpose_id": "7", "title": "Deutschkurs A2", "attendees": "12", "units": "1"})
     location = assert_one_answer(server, responses)
     assert count_rows(Booking) == 1
     assert location.endswith("/requests/")

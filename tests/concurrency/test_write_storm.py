@@ -30,7 +30,7 @@ def request_form(room_id: int, title: str) -> dict:
         "date": future_day().isoformat(),
         "start": "18:00",
         "end": "20:00",
-        "title": title,
+        "purpose_id": "7", "title": title,
         "attendees": "12",
         "units": "1",
         "note": "Bitte Stühle im Kreis.",

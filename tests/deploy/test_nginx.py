@@ -151,7 +151,7 @@ def test_a_login_and_a_booking_through_nginx(house, database_url, tmp_path):
         assert page.status == 200
         asked = browser.post("/requests/new", {
             "resource_id": str(room_id), "date": future_day().isoformat(), "start": "18:00", "end": "20:00",
-            "attendees": "12", "title": "Elterncafé", "units": "1",
+            "attendees": "12", "purpose_id": "7", "title": "Elterncafé", "units": "1",
         }, headers={"Referer": f"{PUBLIC_URL}/requests/new"})
         assert asked.status == 303, asked.text
         engine = sa.create_engine(db.engine.url)

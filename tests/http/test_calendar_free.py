@@ -75,7 +75,7 @@ def test_picking_a_gap_fills_the_form_and_the_request_goes_through(client, auth,
     fields = next(g for g in offered(html) if g["date"] == day.isoformat() and g["start"] == "12:45")
     form = client.get("/requests/new", query_string=fields).get_data(as_text=True)
     assert 'value="12:45"' in form and 'value="15:45"' in form and "Frei." in form
-    response = client.post("/requests/new", data={**fields, "title": "Suppenküche", "attendees": "8", "units": "1"})
+    response = client.post("/requests/new", data={**fields, "purpose_id": "7", "title": "Suppenküche", "attendees": "8", "units": "1"})
     assert response.status_code == 303, response.get_data(as_text=True)
     assert count_rows(Booking, Booking.title == "Suppenküche") == 1
 

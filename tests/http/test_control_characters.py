@@ -153,7 +153,7 @@ def test_tabs_and_line_breaks_are_text(client, auth, make):
     day = world["day"] + __import__("datetime").timedelta(days=2)
     response = client.post("/requests/new", data={
         "resource_id": str(world["room"]), "date": day.isoformat(), "start": "10:00", "end": "11:00",
-        "attendees": "5", "title": "Kurs\tA", "note": ALLOWED})
+        "attendees": "5", "purpose_id": "7", "title": "Kurs\tA", "note": ALLOWED})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     assert count_rows(Booking, Booking.note == ALLOWED.replace("\r\n", "\n")) + \
         count_rows(Booking, Booking.note == ALLOWED) == 1

@@ -42,7 +42,7 @@ class CreateForm:
 
 def request_data(world) -> dict:
     return {"resource_id": str(world["room"].id), "date": future_day().isoformat(), "start": "18:00",
-            "end": "20:00", "title": "Deutschkurs A2", "attendees": "12", "units": "1"}
+            "end": "20:00", "purpose_id": "7", "title": "Deutschkurs A2", "attendees": "12", "units": "1"}
 
 
 def manager_request_data(world) -> dict:

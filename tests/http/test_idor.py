@@ -166,7 +166,7 @@ def test_b_cannot_send_a_request_in_a_name(client, auth, world):
     before = snapshot()
     day = future_day(weekday=4, weeks=5)
     data = {"resource_id": str(world["room"].id), "date": day.isoformat(), "start": "10:00", "end": "12:00",
-            "title": "Im Namen von A", "attendees": "5", "organisation_id": str(world["A"].organisation_id)}
+            "purpose_id": "7", "title": "Im Namen von A", "attendees": "5", "organisation_id": str(world["A"].organisation_id)}
     assert client.post("/requests/new", data=data).status_code == 403
     assert client.post("/requests/new", data=data, headers=HTMX).status_code == 403
     assert snapshot() == before
@@ -199,7 +199,7 @@ def test_the_request_form_tells_b_only_that_the_time_is_booked(client, auth, wor
             "start": "15:00", "end": "16:00"}
     live = client.get("/requests/new", query_string=slot, headers=HTMX if htmx else {})
     assert live.status_code == 200
-    sent = client.post("/requests/new", data={**slot, "title": "Chorprobe", "attendees": "5"},
+    sent = client.post("/requests/new", data={**slot, "purpose_id": "7", "title": "Chorprobe", "attendees": "5"},
                        headers=HTMX if htmx else {})
     assert sent.status_code == 409
     for response in (live, sent):

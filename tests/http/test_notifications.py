@@ -49,7 +49,7 @@ def house(make):
 
 def request_data(room, day=None, **overrides):
     data = {"resource_id": str(room.id), "date": (day or future_day()).isoformat(), "start": "18:00",
-            "end": "20:00", "title": "Deutschkurs A2", "attendees": "12", "units": "1", "note": ""}
+            "end": "20:00", "purpose_id": "7", "title": "Deutschkurs A2", "attendees": "12", "units": "1", "note": ""}
     return data | overrides
 
 

@@ -178,6 +178,7 @@ def world(make) -> World:
         "equipment_loan_id": equipment_loan.id,
         "season_id": season.id,
         "application_id": application.id,
+        "purpose_id": 1,  # a built-in purpose, seeded by the migrations
     }
     return World(users, values)
 

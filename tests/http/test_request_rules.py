@@ -76,7 +76,7 @@ def test_a_taken_slot_names_the_reason_and_offers_three_alternatives(client, par
 def test_picking_an_alternative_fills_in_the_form_and_keeps_the_title(client, partner, rooms, make):
     day = future_day()
     make.booking(rooms["one"], day=day, status=Status.APPROVED)
-    query = {**slot(rooms["one"], day, start="10:00", end="12:00"), "title": "Sprachcafé", "attendees": "8",
+    query = {**slot(rooms["one"], day, start="10:00", end="12:00"), "purpose_id": "7", "title": "Sprachcafé", "attendees": "8",
              "date": day.isoformat(), "resource_id": str(rooms["two"].id)}
     response = client.get("/requests/new", query_string=query, headers={**HX, "HX-Target": "request-form"})
     html = response.get_data(as_text=True)
@@ -89,7 +89,7 @@ def test_picking_an_alternative_fills_in_the_form_and_keeps_the_title(client, pa
 def test_submitting_a_taken_slot_is_a_conflict_with_alternatives_and_saves_nothing(client, partner, rooms, make):
     day = future_day()
     make.booking(rooms["one"], day=day, start="18:00", end="20:00", status=Status.APPROVED)
-    response = client.post("/requests/new", data={**slot(rooms["one"], day), "title": "Kurs", "attendees": "5"},
+    response = client.post("/requests/new", data={**slot(rooms["one"], day), "purpose_id": "7", "title": "Kurs", "attendees": "5"},
                            headers=EN)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -107,7 +107,7 @@ def test_submitting_a_taken_slot_is_a_conflict_with_alternatives_and_saves_nothi
     ],
 )
 def test_opening_hours_are_enforced_at_submission(client, partner, rooms, when, start, end, message):
-    data = {**slot(rooms["one"], when(), start, end), "title": "Kurs"}
+    data = {**slot(rooms["one"], when(), start, end), "purpose_id": "7", "title": "Kurs"}
     response = client.post("/requests/new", data=data, headers=EN)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
@@ -148,20 +148,20 @@ def test_partner_rules_notice_horizon_and_longest_booking(client, partner, make)
         (future_day(weeks=30), "10:00", "11:00", "up to 180 days ahead"),
         (future_day(), "10:00", "14:00", "can be booked for 3 hours at a time"),
     ]:
-        response = client.post("/requests/new", data={**slot(room, day, start, end), "title": "Kochen"}, headers=EN)
+        response = client.post("/requests/new", data={**slot(room, day, start, end), "purpose_id": "7", "title": "Kochen"}, headers=EN)
         assert response.status_code == 422, message
         assert message in unescape(response.get_data(as_text=True))
     assert count_rows(Booking) == 0
 
 
 def test_a_partner_cannot_send_an_exception_reason(client, partner, rooms):
-    data = {**slot(rooms["one"]), "title": "Kurs", "override_reason": "Ich darf das"}
+    data = {**slot(rooms["one"]), "purpose_id": "7", "title": "Kurs", "override_reason": "Ich darf das"}
     assert client.post("/requests/new", data=data).status_code == 403
 
 
 def test_manager_makes_an_exception_only_with_a_reason(long_notice, client, manager, rooms, make):
     group = make.organisation("Chor der Kulturen")
-    data = {**slot(rooms["one"]), "title": "Probe", "organisation_id": str(group.id)}
+    data = {**slot(rooms["one"]), "purpose_id": "7", "title": "Probe", "organisation_id": str(group.id)}
     refused = client.post("/requests/new", data=data, headers=EN)
     assert refused.status_code == 422
     html = unescape(refused.get_data(as_text=True))
@@ -179,7 +179,7 @@ def test_manager_makes_an_exception_only_with_a_reason(long_notice, client, mana
 def test_a_manager_cannot_override_a_clash(client, manager, rooms, make):
     group = make.organisation("Chor der Kulturen")
     make.booking(rooms["one"], status=Status.APPROVED)
-    data = {**slot(rooms["one"], start="10:00", end="12:00"), "title": "Probe", "organisation_id": str(group.id),
+    data = {**slot(rooms["one"], start="10:00", end="12:00"), "purpose_id": "7", "title": "Probe", "organisation_id": str(group.id),
             "override_reason": "Wichtig"}
     assert client.post("/requests/new", data=data).status_code == 409
     assert count_rows(Booking) == 1
@@ -188,7 +188,7 @@ def test_a_manager_cannot_override_a_clash(client, manager, rooms, make):
 def test_a_room_and_its_equipment_are_requested_and_decided_together(client, partner, rooms, make, auth):
     sets = make.resource("Bierzeltgarnitur", kind=ResourceKind.EQUIPMENT, quantity=10)
     beamer = make.resource("Beamer", kind=ResourceKind.EQUIPMENT, quantity=1)
-    data = {**slot(rooms["one"]), "title": "Fest", "attendees": "15",
+    data = {**slot(rooms["one"]), "purpose_id": "7", "title": "Fest", "attendees": "15",
             "extras-0-resource_id": str(sets.id), "extras-0-units": "6",
             "extras-1-resource_id": str(beamer.id), "extras-1-units": "1"}
     assert client.post("/requests/new", data=data).status_code == 303
@@ -210,7 +210,7 @@ def test_a_room_and_its_equipment_are_requested_and_decided_together(client, par
 
 def test_equipment_rows_must_name_each_item_once(client, partner, rooms, make):
     sets = make.resource("Bierzeltgarnitur", kind=ResourceKind.EQUIPMENT, quantity=10)
-    data = {**slot(rooms["one"]), "title": "Fest",
+    data = {**slot(rooms["one"]), "purpose_id": "7", "title": "Fest",
             "extras-0-resource_id": str(sets.id), "extras-1-resource_id": str(sets.id)}
     response = client.post("/requests/new", data=data, headers=EN)
     assert response.status_code == 422
@@ -222,7 +222,7 @@ def test_a_garden_plot_is_requested_for_a_season(long_horizon, client, partner, 
     plot = make.resource("Beet 3", kind=ResourceKind.PLOT)
     year = today().year + 1
     season = {"resource_id": str(plot.id), "date": date(year, 3, 1).isoformat(),
-              "last_day": date(year, 10, 31).isoformat(), "title": "Schulgarten"}
+              "last_day": date(year, 10, 31).isoformat(), "purpose_id": "7", "title": "Schulgarten"}
     response = client.post("/requests/new", data=season, headers=EN)
     assert response.status_code == 303
     booking = db.session.scalar(sa.select(Booking))

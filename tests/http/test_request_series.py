@@ -27,7 +27,7 @@ def room(make):
 
 def course(room, first, **more):
     return {"resource_id": str(room.id), "date": first.isoformat(), "start": "17:00", "end": "19:00",
-            "title": "Deutschkurs A2", "attendees": "12", "repeat": "weekly", "every": "1",
+            "purpose_id": "7", "title": "Deutschkurs A2", "attendees": "12", "repeat": "weekly", "every": "1",
             "weekdays": ["1", "3"], "repeat_count": "8", **more}
 
 

@@ -28,7 +28,7 @@ def request_data(room, day=None, **overrides):
         "date": (day or future_day()).isoformat(),
         "start": "18:00",
         "end": "20:00",
-        "title": "Deutschkurs A2",
+        "purpose_id": "7", "title": "Deutschkurs A2",
         "attendees": "12",
         "units": "1",
         "note": "Bitte Beamer bereitstellen.",

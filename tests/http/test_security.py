@@ -112,7 +112,7 @@ def room(make):
 
 def request_data(room, token: str | None) -> dict:
     data = {"resource_id": room.id, "date": future_day().isoformat(), "start": "10:00", "end": "12:00",
-            "attendees": 8, "title": "Elterncafé", "units": 1}
+            "attendees": 8, "purpose_id": "7", "title": "Elterncafé", "units": 1}
     if token is not None:
         data["csrf_token"] = token
     return data

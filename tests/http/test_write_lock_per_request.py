@@ -42,7 +42,7 @@ def lock_free(app_config):
 
 def request_data(room_id: int) -> dict:
     return {"resource_id": str(room_id), "date": future_day().isoformat(), "start": "18:00", "end": "20:00",
-            "title": "Chorprobe", "attendees": "12", "units": "1", "note": ""}
+            "purpose_id": "7", "title": "Chorprobe", "attendees": "12", "units": "1", "note": ""}
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def assert_shown_as_text(html: str, *shown: str) -> None:
 def clash(world, **more) -> dict:
     """A second request for the room at the time the approved booking and the closure hold."""
     return {"resource_id": str(world["room"].id), "date": world["booked_day"].isoformat(),
-            "start": "15:00", "end": "16:00", "attendees": "5", **more}
+            "start": "15:00", "end": "16:00", "attendees": "5", "purpose_id": "7", **more}
 
 
 # Pages and fragments that show what groups typed: (who looks, URL, which texts, page or fragment).

@@ -56,6 +56,14 @@ STAFF_ONLY = (
     # The garden round: the manager's side.
     "templates/garden/season_form.html",
     "templates/garden/_applications.html",
+    # Reports for the house and its funders (the purposes' names in booking/reports/purposes.py
+    # and the request form's purpose field are partner-facing).
+    "booking/reports/views.py",
+    "booking/reports/forms.py",
+    "booking/reports/tables.py",
+    "booking/reports/export.py",
+    "booking/reports/figures.py",
+    "templates/reports/**",
 )
 
 
