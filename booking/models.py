@@ -529,8 +529,8 @@ from .freshness import HouseVersion  # noqa: E402,F401  (the house's change coun
 from .lobby.models import LobbyName, LobbyScreen  # noqa: E402,F401
 
 from .calendar import models as _calendar_models  # noqa: E402,F401  (calendar feeds)
+from .reports import models as _reports_models  # noqa: E402,F401  (purposes of bookings)
 from .privacy import models as _privacy_models  # noqa: E402,F401  (the latest login per account)
 from .decisions import models as _decisions_models  # noqa: E402,F401  (counter-offers)
 from .desk import models as _desk_models  # noqa: E402,F401  (walk-ins, keys, lent equipment)
 from .garden import models as _garden_models  # noqa: E402,F401  (garden seasons and applications)
-from .reports import models as _reports_models  # noqa: E402,F401  (purposes of bookings)

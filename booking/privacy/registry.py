@@ -126,6 +126,7 @@ REGISTRY: dict[str, Personal | NoPersonalData] = {
         "a group's application for a garden plot: who applied, the note, the plot offered or allocated",
         Erase.PLACEHOLDER),
     "resource": NoPersonalData("the name of a room, plot or piece of equipment"),
+    "purpose": NoPersonalData("the purposes groups choose from (German course, counselling, ...), named by the managers"),
     "desk_key": NoPersonalData("a key of a room: its name and how many copies there are"),
     "lobby_screen": NoPersonalData("the name of a screen in the entrance"),
 }

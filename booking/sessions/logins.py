@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..freshness import HouseVersion
 from ..models import User
@@ -38,15 +38,18 @@ def start(session: Session, user: User, *, at: datetime, lifetime: timedelta) ->
     return key
 
 
-# Built once. The same query reads the house's change counter: a live page that has not changed
-# answers 304 after this one query (booking/freshness.py).
-_ACCOUNT = (
-    sa.select(User, sa.select(HouseVersion.counter).where(HouseVersion.id == 1).scalar_subquery())
-    .join(LoginSession, LoginSession.user_id == User.id)
-    .where(User.id == sa.bindparam("user_id"), LoginSession.key_hash == sa.bindparam("key_hash"),
-           LoginSession.started_at > sa.bindparam("since", type_=LoginSession.started_at.type))
-    .options(joinedload(User.approves))  # the resources it decides, which every page asks (policy)
-)
+@cache
+def _account():
+    """The login's statement, built once (on first use: the models must all be loaded first). The
+    same query reads the house's change counter: a live page that has not changed answers 304
+    after this one query (booking/freshness.py)."""
+    return (
+        sa.select(User, sa.select(HouseVersion.counter).where(HouseVersion.id == 1).scalar_subquery())
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == sa.bindparam("user_id"), LoginSession.key_hash == sa.bindparam("key_hash"),
+               LoginSession.started_at > sa.bindparam("since", type_=LoginSession.started_at.type))
+        .options(joinedload(User.approves))  # the resources it decides, which every page asks (policy)
+    )
 
 
 def account_and_house(session: Session, user_id: int, key: str, *, at: datetime,
@@ -55,7 +58,7 @@ def account_and_house(session: Session, user_id: int, key: str, *, at: datetime,
     counter (0 when there is no live session). One query."""
     if not key:
         return None, 0
-    row = session.execute(_ACCOUNT, {"user_id": user_id, "key_hash": _hash(key), "since": at - lifetime}).unique().first()
+    row = session.execute(_account(), {"user_id": user_id, "key_hash": _hash(key), "since": at - lifetime}).unique().first()
     return (row[0], row[1] or 0) if row is not None else (None, 0)
 
 

@@ -61,8 +61,6 @@ STAFF_ONLY = (
     "booking/reports/views.py",
     "booking/reports/forms.py",
     "booking/reports/tables.py",
-    "booking/reports/export.py",
-    "booking/reports/figures.py",
     "templates/reports/**",
 )
 
