@@ -5,7 +5,6 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import DateTimePattern, format_interval, get_day_names, match_skeleton
-from babel.numbers import format_decimal, format_percent
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from flask import current_app, has_request_context, request, session
@@ -183,14 +182,18 @@ def instant_span(a: datetime, b: datetime, locale: str | None = None) -> str:
                 at_day(weekday_day(end, locale), local_time(end), locale), locale)
 
 
-def number(value: float | int, locale: str | None = None) -> str:
-    """1.234,5 / 1,234.5 (Latin digits)."""
-    return format_decimal(value, locale=locale or _locale(), numbering_system="latn")
+def number(value: float | int, digits: int | None = None, *, locale: str | None = None) -> str:
+    """1.234,5 / 1,234.5 (Latin digits); with `digits`, exactly that many decimals (report tables)."""
+    if digits is None:
+        return format_decimal(value, locale=locale or _locale(), numbering_system="latn", decimal_quantization=False)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale or _locale(), numbering_system="latn")
 
 
-def percent(value: float, locale: str | None = None) -> str:
-    """0.25 as "25 %" / "25%" / "%25"."""
-    return format_percent(value, locale=locale or _locale(), numbering_system="latn")
+def percent(value: float, *, locale: str | None = None) -> str:
+    """0.25 as "25 %" / "25%" / "%25", 0.425 as "42,5 %" (a decimal at most; Latin digits)."""
+    return format_percent(round(value, 3), locale=locale or _locale(), numbering_system="latn",
+                          decimal_quantization=False)
 
 
 def local_day(value: datetime) -> date:
@@ -244,17 +247,6 @@ def series_pattern(series) -> str:
     else:
         days = span(_full_date(first), _full_date(last))
     return f"{when}, {times}, {days}"
-
-
-def number(value, digits: int = 0) -> str:
-    """A number as the reader's language writes it: "1.234,5" in German, "1,234.5" in English."""
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=_locale())
-
-
-def percent(value: float) -> str:
-    """A share (0.425) as the reader's language writes it: "42,5 %" / "42.5%"."""
-    return format_percent(value, format="#,##0.0 %", locale=_locale())
 
 
 def init_app(app) -> None:

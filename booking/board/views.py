@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import DateField
@@ -17,7 +17,7 @@ from . import bp
 from . import grid, present
 from .. import freshness, markup, policy
 from ..availability import overlapping
-from ..clock import day_bounds, local, now, today
+from ..clock import day_bounds, local, now
 from ..content import translated
 from ..extensions import db
 from ..forms import Form

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..clock import local, today
 from ..content import translated
-from ..models import Booking, Resource, Role, Status, User
+from ..models import Booking, Role, Status, User
 from ..policy import MANAGERS, STAFF
 from .models import FeedKind, FeedToken
 

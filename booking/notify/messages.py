@@ -219,7 +219,8 @@ def _context(row: OutboxMessage, payload: dict, language: str) -> dict:
         context["dates"] = [when(s, e, language) for _i, s, e in Dates.of(payload).items]
     if kind == Kind.OFFERED and payload.get("expires_at"):
         expires = local(datetime.fromisoformat(payload["expires_at"]))
-        context["answer_by"] = f"{format_date(expires.date(), DAY_PATTERN.get(language, DAY_PATTERN['de']), locale=language)}, {expires:%H:%M}"
+        context["answer_by"] = i18n.at_day(i18n.format_day(expires.date(), "yMMMEd", language),
+                                           i18n.local_time(expires), language)
     if TOPIC.get(kind) is not None:
         context["headline"] = headline(kind, payload, context.get("closure_when", ""))
     return context

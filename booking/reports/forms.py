@@ -3,7 +3,7 @@
 from datetime import date
 
 from wtforms import BooleanField, DateField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import Form, year_in_range
 from ..lazytext import lazy_gettext as _l

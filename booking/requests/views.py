@@ -23,7 +23,7 @@ from ..clock import LocalTimeError, local, now, to_utc, today
 from ..decisions.offers import open_offer, open_offers
 from ..extensions import db
 from ..forms import EmptyForm, local_time_message
-from ..models import AuditEvent, Booking, Organisation, Resource, ResourceKind, Role, Series, Status
+from ..models import AuditEvent, Booking, Organisation, Resource, Role, Series, Status
 from ..notify import inbox
 from ..recurrence import Pattern, PatternError
 from ..rules import Ask, Limits, Part, Verdict

@@ -202,7 +202,7 @@ def test_a_room_and_its_equipment_are_requested_and_decided_together(client, par
     auth.logout()
     auth.login(make.user(Role.MANAGER))
     queue = client.get("/manage/queue", headers=EN).get_data(as_text=True)
-    assert queue.count('class="request-card ') == 1 and "+ Bierzeltgarnitur × 6" in queue
+    assert queue.count('class="request-card ') == 1 and "+ <bdi>Bierzeltgarnitur</bdi> × 6" in queue
     refused = client.post(f"/manage/bookings/{lead.id}/approve", headers=HX)
     assert refused.status_code == 409
     assert count_rows(Booking, Booking.status == Status.APPROVED) == 1  # only the other group's beamer

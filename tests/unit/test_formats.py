@@ -34,15 +34,15 @@ def test_each_language_reads_its_own_dates_times_ranges_and_numbers(language):
     assert i18n.weekday_date(START, language) == day
     assert i18n.local_time(START) == clock
     assert i18n.time_range(START, END, language) == span
-    assert i18n.number(1234.5, language) == number
-    assert i18n.percent(0.25, language) == percent
+    assert i18n.number(1234.5, locale=language) == number
+    assert i18n.percent(0.25, locale=language) == percent
 
 
 @pytest.mark.parametrize("language", sorted(EXPECTED))
 def test_times_are_24_hour_with_latin_digits_in_every_language(language):
     evening = i18n.local_datetime(START, language)
     assert "18:30" in evening and "PM" not in evening and "6:30" not in evening
-    assert not any("\u0660" <= c <= "\u0669" or "\u06f0" <= c <= "\u06f9" for c in evening + i18n.number(1234.5, language))
+    assert not any("\u0660" <= c <= "\u0669" or "\u06f0" <= c <= "\u06f9" for c in evening + i18n.number(1234.5, locale=language))
 
 
 def test_the_calendar_is_gregorian_in_persian_too():
