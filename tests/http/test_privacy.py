@@ -99,6 +99,9 @@ def test_erasing_a_person_leaves_their_email_name_and_phone_nowhere(make, client
     person_id = house.person.id
     for needle in (EMAIL, NAME, PHONE):
         assert quoted(needle), f"the house holds no {needle!r} to erase: the test would prove nothing"
+    # The desk's, the garden's and the counter-offers' texts quote the person too: erased as well.
+    assert {"desk_walk_in.guest_name", "key_loan.holder_name", "equipment_loan.taken_by", "garden_application.note",
+            "offer.message"} <= set(quoted(NAME))
     auth.logout()
     auth.login(house.manager)
     client.post("/language", data={"language": "en"})
