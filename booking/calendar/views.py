@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import freshness, markup, policy
+from .. import freshness, markup, policy, sqltime
 from ..availability import busy_overlapping, house_hours, overlapping, situation
 from ..clock import day_bounds, local, now, today
 from ..content import translated
@@ -19,7 +19,7 @@ from ..i18n import weekday_names
 from ..models import LONGEST_DAY, Booking, Closure, Organisation, Resource, ResourceKind, Role, Status, User
 from ..rules import LONGEST_BUSY, Limits
 from ..web import is_htmx, render, requires
-from . import gaps, month as monthwork, sqltime, week as weekwork
+from . import gaps, month as monthwork, week as weekwork
 from .forms import FreeForm, MonthForm, WeekForm
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")

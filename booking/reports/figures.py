@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import sqltime
 from ..availability import house_hours
 from ..clock import to_utc
 from ..models import Attendance, Booking, Closure, Organisation, Resource, ResourceKind, Status
@@ -99,10 +100,7 @@ class Report:
 
 def seconds_between(start, end, dialect: str):
     """(end - start) in whole seconds, as an SQL expression on either engine."""
-    if dialect == "postgresql":
-        return sa.func.round(sa.extract("epoch", end - start))
-    # SQLite keeps UTC text; julianday reads it (in days, to the millisecond)
-    return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400)
+    return sa.func.round(sqltime.seconds_between(start, end, dialect))
 
 
 def _in(period: Period):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from booking.calendar import sqltime
+from booking import sqltime
 from booking.clock import local
 from booking.extensions import db
 from booking.models import Booking, Status

@@ -1,4 +1,4 @@
-"""Time arithmetic inside a query, the same on PostgreSQL and SQLite.
+"""Time arithmetic inside a query, the same on PostgreSQL and SQLite (the month, the reports).
 
 PostgreSQL stores `timestamptz` and knows the house's time zone; SQLite stores UTC text and
 knows neither, so its house day is found from the offsets (UTC+1, UTC+2) in force during the
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ..clock import HOUSE_TZ
+from .clock import HOUSE_TZ
 
 
 def seconds_between(start, end, dialect: str):
