@@ -14,7 +14,7 @@ def room(make):
 
 def request_data(room, **overrides):
     data = {"resource_id": str(room.id), "date": future_day().isoformat(), "start": "18:00", "end": "20:00",
-            "title": "Deutschkurs A2", "attendees": "12", "units": "1", "note": ""}
+            "title": "Deutschkurs A2", "attendees": "12", "units": "1", "note": "", "purpose_id": "7"}
     return data | overrides
 
 
