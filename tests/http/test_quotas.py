@@ -21,7 +21,7 @@ def room(make):
 
 def form(room, day, start="10:00", end="12:00", **more):
     return {"resource_id": str(room.id), "date": day.isoformat(), "start": start, "end": end,
-            "title": "Probe", "attendees": "10", **more}
+            "title": "Probe", "attendees": "10", "purpose_id": "7", **more}
 
 
 def test_live_check_shows_the_quota_and_what_is_left(client, auth, make, group, room):
@@ -115,7 +115,7 @@ def test_a_series_counts_its_dates_against_the_monthly_hours(client, auth, make,
     first = future_day(weekday=1, weeks=6).replace(day=1)  # a month that begins after the notice
     first = first + timedelta(days=(1 - first.weekday()) % 7)  # the month's first Tuesday
     data = {"resource_id": str(room.id), "date": first.isoformat(), "start": "17:00", "end": "19:00",
-            "title": "Kurs", "attendees": "5", "repeat": "weekly", "every": "1", "weekdays": ["1"],
+            "title": "Kurs", "attendees": "5", "purpose_id": "7", "repeat": "weekly", "every": "1", "weekdays": ["1"],
             "repeat_count": "4"}
     html = unescape(client.post("/requests/new", data=data, headers={"Accept-Language": "en"}).get_data(as_text=True))
     fourth = first + timedelta(days=21)
