@@ -88,6 +88,13 @@ def _range_between(locale: str) -> str:
     return between.strip() if between.strip() in ("–", "-") else between
 
 
+def range_direction(locale: str | None = None) -> str:
+    """The `dir` of a range of times in text: "ltr" where a dash joins them (so "09:00–10:30"
+    stays in reading order inside right-to-left text), "auto" where a word does (Persian's
+    "09:00 تا 10:30" reads right to left)."""
+    return "ltr" if _range_between(locale or _locale()) in ("–", "-") else "auto"
+
+
 @lru_cache(maxsize=None)
 def _frames(locale: str) -> tuple[str, str]:
     """How the language joins a date and a time ("{1}, {0}") and two ends of a span ("{0} – {1}")."""
@@ -270,6 +277,7 @@ def init_app(app) -> None:
     )
     app.jinja_env.globals["current_language"] = _locale
     app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals["range_direction"] = range_direction
     app.jinja_env.globals["series_pattern"] = series_pattern
     app.jinja_env.globals["direction_of"] = direction_of
     app.jinja_env.globals["language_name"] = language_name

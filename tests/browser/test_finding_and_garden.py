@@ -82,17 +82,24 @@ def test_forms_with_approvers_and_quotas(new_page, login, live_server, browser_p
         group_id = group.id
         db.session.commit()
         db.session.remove()
-    page = login(new_page(), "manager@example.org")
-    page.goto(f"/manage/resources/{kitchen}/edit")
-    shoot(page, "resource-approvers")
-    page.goto(f"/manage/organisations/{group_id}/edit")
-    shoot(page, "organisation-quotas")
-    partner = login(new_page(), "partner@example.org")
-    day = today() + timedelta(days=14)
-    partner.goto(f"/requests/new?resource_id={kitchen}&date={day.isoformat()}&start=10:00&end=12:00&attendees=5")
-    assert partner.locator(".quota").is_visible()
-    shoot(partner, "request-quota")
-    browser_problems.assert_none()
+    try:
+        page = login(new_page(), "manager@example.org")
+        page.goto(f"/manage/resources/{kitchen}/edit")
+        shoot(page, "resource-approvers")
+        page.goto(f"/manage/organisations/{group_id}/edit")
+        shoot(page, "organisation-quotas")
+        partner = login(new_page(), "partner@example.org")
+        day = today() + timedelta(days=14)
+        partner.goto(f"/requests/new?resource_id={kitchen}&date={day.isoformat()}&start=10:00&end=12:00&attendees=5")
+        assert partner.locator(".quota").is_visible()
+        shoot(partner, "request-quota")
+        browser_problems.assert_none()
+    finally:  # the demo group is every browser test's: it goes back to having no quota
+        with live_server.app.app_context():
+            group = db.session.get(Organisation, group_id)
+            group.quota_room_hours = group.quota_open_requests = None
+            db.session.commit()
+            db.session.remove()
 
 
 def test_garden_round_as_manager_and_group(new_page, login, de, garden_season, browser_problems):

@@ -24,11 +24,13 @@ from werkzeug.serving import make_server
 from booking import accounts, create_app
 from booking.clock import now
 from booking.extensions import db
-from booking.models import Booking, Closure, Organisation, Resource, Role, Series, Status, TokenPurpose, User
+from booking.models import (Booking, Closure, Organisation, Resource, ResourceKind, Role, Series, Status,
+                            TokenPurpose, User)
+from booking.reports.models import Purpose
 from tests.browser.conftest import DEMO_PASSWORD, QuietRequestHandler
-from tests.conftest import base_config
+from tests.conftest import Factory, base_config
 from tests.http.test_xss import NOT_HTML
-from tests.poison import poison_every_text_column, screens_feeds_and_messages
+from tests.poison import desk_world, garden_round, poison_every_text_column, screens_feeds_and_messages
 
 pytestmark = pytest.mark.browser
 
@@ -50,8 +52,19 @@ def poisoned_house(tmp_path_factory):
         token, _link = accounts.issue(db.session, invited, TokenPurpose.INVITATION, at=now(),
                                       lifetime=timedelta(days=7))
         approved = first(Booking, Booking.status == Status.APPROVED)
-        newer = screens_feeds_and_messages(invited, approved, first(User, User.role == Role.MANAGER))
+        manager = first(User, User.role == Role.MANAGER)
+        newer = screens_feeds_and_messages(invited, approved, manager)
         db.session.commit()
+        # The rows the demo does not make (a garden round, the desk's keys and loans), as the HTTP walk has them.
+        make = Factory(app)
+        group_a, group_b = make.organisation("Gift A"), make.organisation("Gift B")
+        member_a, member_b = make.user(Role.PARTNER, group_a), make.user(Role.PARTNER, group_b)
+        plot = make.resource("Giftbeet", kind=ResourceKind.PLOT)
+        room = make.resource("Giftraum", capacity=20)
+        beamer = make.resource("Giftbeamer", kind=ResourceKind.EQUIPMENT, quantity=2)
+        newer.update(garden_round(group_a, group_b, member_a, member_b, plot, manager))
+        db.session.commit()
+        newer.update(desk_world(make, group_a, room, beamer, member_a, first(User, User.role == Role.DESK)))
         values = {
             **{name: found[0] for name, found in newer.items()},
             "booking_id": approved.id,
@@ -60,6 +73,7 @@ def poisoned_house(tmp_path_factory):
             "organisation_id": first(Organisation).id,
             "user_id": invited.id,
             "closure_id": first(Closure).id,
+            "purpose_id": first(Purpose).id,
             "token": token,
         }
         poison_every_text_column()
