@@ -77,7 +77,7 @@ def test_the_installed_app_serves_german_pages_under_gunicorn_from_another_folde
         print(f"\ngunicorn with the shipped config, start to first answer: {time.monotonic() - started:.1f} s")
         login = request(server.port, "GET", "/login", headers={"Accept-Language": "de"})
         assert login.status == 200
-        assert '<html lang="de">' in login.text and "Anmelden" in login.text
+        assert '<html lang="de" dir="ltr">' in login.text and "Anmelden" in login.text
         assert login.headers["X-Request-ID"]
         assert request(server.port, "GET", "/static/css/app.css").status == 200
         assert request(server.port, "GET", "/readyz").text == "ready\n"
